@@ -1,0 +1,49 @@
+"""Plain-language explanations shown beside the views, written for someone new to TensorFlow."""
+
+GRAPH = (
+    "TensorFlow describes a computation as a **data-flow graph**. Each node is an operation "
+    "(multiply, matmul, relu, …); each edge carries a **tensor**, an array of numbers of some "
+    "shape, from the node that makes it to the nodes that use it. Because the whole computation "
+    "is written down before it runs, TensorFlow can draw it, split it across cores or devices, "
+    "and simplify it."
+)
+PLACEHOLDER = (
+    "A **placeholder** is a hole in the graph: it has a shape (None means \"any size\", usually "
+    "the batch) but no value until you feed one in when the graph runs."
+)
+VARIABLE = (
+    "A **variable** holds state that survives between runs — a model's weights and biases. It "
+    "starts from an initial value (zeros, random numbers, …) and training changes it."
+)
+CONSTANT = "A **constant** is a value baked into the graph; it never changes."
+EAGER = (
+    "**Eager execution** (TensorFlow 2's default) runs each operation the moment Python reaches "
+    "it. Every result is an `EagerTensor` whose numbers you can print straight away."
+)
+GRAPH_MODE = (
+    "**tf.function** traces the same Python code once into a graph. While tracing, results are "
+    "symbolic `Tensor`s: they know their shape and type but hold no numbers yet. Calling the "
+    "function then runs the whole graph at once."
+)
+SESSION = (
+    "**Sessions** are how TensorFlow 1 ran graphs: you first build the graph, then open a "
+    "`Session`, initialise the variables and call `session.run`, with a `feed_dict` that gives "
+    "each placeholder its value."
+)
+GRADIENT = (
+    "A **gradient** says how much a result would change if an input were nudged. TensorFlow "
+    "computes it automatically by walking the graph backwards (auto-differentiation); an "
+    "optimizer then moves each variable a little against its gradient to lower the loss."
+)
+TF_GRAPH = (
+    "This is the graph TensorFlow itself traced from your program, op by op. It has more "
+    "nodes than yours: reading a variable is its own `ReadVariableOp`, results pass through "
+    "`Identity` ops, and each gradient expands into the backward ops of the operations it "
+    "flows through."
+)
+TENSOR = (
+    "A **tensor** is a multidimensional array of numbers. Its **rank** is how many indices you "
+    "need to pick one number: 0 for a scalar, 1 for a vector, 2 for a matrix, 3 for a volume such "
+    "as a colour image, 4 for a batch of volumes. The word comes from the study of materials "
+    "stretched under tension."
+)

@@ -1,0 +1,221 @@
+"""Plotly figure builders: data-flow graphs, tensor values, and tensors by rank."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import plotly.graph_objects as go
+
+KIND_STYLE = {
+    "placeholder": {"color": "#1f77b4", "symbol": "square", "label": "placeholder (fed at run time)"},
+    "variable": {"color": "#2ca02c", "symbol": "diamond", "label": "variable (state kept between runs)"},
+    "constant": {"color": "#7f7f7f", "symbol": "triangle-up", "label": "constant"},
+    "op": {"color": "#ff7f0e", "symbol": "circle", "label": "operation"},
+    "gradient": {"color": "#9467bd", "symbol": "star", "label": "gradient (auto-differentiation)"},
+}
+ERROR_COLOR = "#d62728"
+HIGHLIGHT_COLOR = "#ffd400"
+MAX_ARROWS = 400
+MAX_EDGE_LABELS = 150
+
+
+def graph_figure(
+    graph: nx.DiGraph,
+    positions: dict[Any, tuple[float, float]],
+    *,
+    selected: str | None = None,
+    error_node: str | None = None,
+    title: str = "",
+    height: int = 520,
+) -> go.Figure:
+    """A data-flow graph: one trace per node kind (so the legend explains colours and shapes)."""
+    figure = go.Figure()
+    annotations = _add_edges(figure, graph, positions)
+    for kind, style in KIND_STYLE.items():
+        nodes = [node for node, data in graph.nodes(data=True) if data.get("kind") == kind]
+        if not nodes:
+            continue
+        figure.add_trace(
+            go.Scatter(
+                x=[positions[node][0] for node in nodes],
+                y=[positions[node][1] for node in nodes],
+                mode="markers+text",
+                name=style["label"],
+                text=[_short_label(node) for node in nodes],
+                textposition="top center",
+                textfont={"size": 12},
+                customdata=[[node] for node in nodes],
+                hovertext=[_hover(node, graph.nodes[node]) for node in nodes],
+                hoverinfo="text",
+                # Clicking selects a point; keep the others fully visible instead of Plotly's fading.
+                selected={"marker": {"opacity": 1}},
+                unselected={"marker": {"opacity": 1}, "textfont": {"color": "#333"}},
+                marker={
+                    "symbol": style["symbol"],
+                    "size": [24 if node in (selected, error_node) else 18 for node in nodes],
+                    "color": [ERROR_COLOR if node == error_node else style["color"] for node in nodes],
+                    "line": {
+                        "width": [4 if node in (selected, error_node) else 1 for node in nodes],
+                        "color": [
+                            ERROR_COLOR if node == error_node else HIGHLIGHT_COLOR if node == selected else "#333"
+                            for node in nodes
+                        ],
+                    },
+                },
+            )
+        )
+    xs = [x for x, _ in positions.values()] or [0]
+    ys = [y for _, y in positions.values()] or [0]
+    figure.update_layout(
+        title=title or None,
+        height=height,
+        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 60},
+        showlegend=True,
+        legend={"orientation": "h", "yanchor": "top", "y": -0.02, "x": 0, "font": {"size": 11}},
+        xaxis={"visible": False, "range": [min(xs) - 0.6, max(xs) + 0.6]},
+        yaxis={"visible": False, "range": [min(ys) - 0.8, max(ys) + 0.8]},
+        annotations=annotations,
+        clickmode="event+select",
+        dragmode="pan",
+        plot_bgcolor="white",
+    )
+    return figure
+
+
+def _short_label(node: str) -> str:
+    return node if len(node) <= 22 else "…" + node[-21:]
+
+
+def _hover(node: str, data: dict[str, Any]) -> str:
+    lines = [f"<b>{_escape(node)}</b>", f"kind: {data.get('kind')}", f"op: {_escape(str(data.get('description', data.get('op'))))}"]
+    if "shape" in data:
+        lines.append(f"shape: {data['shape']}  dtype: {data.get('dtype')}")
+    if data.get("summary"):
+        lines.append(f"value: {_escape(data['summary'])}")
+    return "<br>".join(lines)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _add_edges(figure: go.Figure, graph: nx.DiGraph, positions: dict[Any, tuple[float, float]]) -> list[dict]:
+    """Edge lines as traces; arrowheads and shape labels returned as annotations (set once: adding
+    them one by one costs quadratic time in Plotly)."""
+    solid: list[float | None] = [[], []]
+    dashed: list[float | None] = [[], []]
+    for source, target, data in graph.edges(data=True):
+        bucket = dashed if data.get("role") in ("differentiated", "with respect to", "control") else solid
+        (x0, y0), (x1, y1) = positions[source], positions[target]
+        bucket[0] += [x0, x1, None]
+        bucket[1] += [y0, y1, None]
+    for (xs, ys), dash, name in ((solid, "solid", "tensor (edge)"), (dashed, "dot", "gradient / control edge")):
+        if xs:
+            figure.add_trace(
+                go.Scatter(
+                    x=xs, y=ys, mode="lines", line={"color": "#9aa0a6", "width": 1.5, "dash": dash},
+                    hoverinfo="skip", name=name, showlegend=dash == "dot",
+                )
+            )
+    annotations = []
+    if graph.number_of_edges() <= MAX_ARROWS:
+        for source, target in graph.edges:
+            (x0, y0), (x1, y1) = positions[source], positions[target]
+            annotations.append(dict(
+                x=x1, y=y1, ax=x0, ay=y0, xref="x", yref="y", axref="x", ayref="y",
+                showarrow=True, arrowhead=2, arrowsize=1.2, arrowwidth=1.2, arrowcolor="#9aa0a6",
+                standoff=11, startstandoff=9, text="",
+            ))
+    labelled = [(s, t, d) for s, t, d in graph.edges(data=True) if d.get("label")]
+    if len(labelled) <= MAX_EDGE_LABELS:
+        # Annotations (not a text trace) so each label gets a white box that hides the line behind it.
+        for source, target, data in labelled:
+            (x0, y0), (x1, y1) = positions[source], positions[target]
+            annotations.append(dict(
+                x=(x0 + x1) / 2, y=(y0 + y1) / 2, text=data["label"], showarrow=False,
+                font={"size": 10, "color": "#5f6368"}, bgcolor="rgba(255,255,255,0.85)", borderpad=1,
+            ))
+    return annotations
+
+
+def value_heatmap(value: np.ndarray, title: str = "") -> go.Figure:
+    """A 2-D tensor as a heatmap with every value on hover (and written in, when small)."""
+    matrix = np.atleast_2d(value)
+    show_text = matrix.size <= 100
+    figure = go.Figure(
+        go.Heatmap(
+            z=matrix,
+            colorscale="RdBu",
+            zmid=0,
+            text=np.round(matrix, 3) if show_text else None,
+            texttemplate="%{text}" if show_text else None,
+            hovertemplate="row %{y}, col %{x}: %{z:.4g}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title=title or None, height=min(120 + 32 * matrix.shape[0], 520), margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        yaxis={"autorange": "reversed", "title": "row"}, xaxis={"title": "column"},
+    )
+    return figure
+
+
+def value_histogram(value: np.ndarray, title: str = "") -> go.Figure:
+    """The distribution of a large tensor's values."""
+    figure = go.Figure(go.Histogram(x=np.ravel(value), nbinsx=40, marker_color="#ff7f0e"))
+    figure.update_layout(title=title or None, height=300, margin={"l": 10, "r": 10, "t": 40, "b": 10}, bargap=0.05)
+    return figure
+
+
+def tensor_ranks_figure(examples: Iterable[tuple[str, np.ndarray]]) -> go.Figure:
+    """Tensors of rank 0 to 4 drawn as a point, a line, a grid, a volume and a batch of volumes."""
+    from plotly.subplots import make_subplots
+
+    examples = list(examples)
+    figure = make_subplots(
+        rows=1,
+        cols=len(examples),
+        specs=[[{"type": "scene"}] * len(examples)],
+        subplot_titles=[title for title, _ in examples],
+        horizontal_spacing=0.01,
+    )
+    for column, (_, value) in enumerate(examples, start=1):
+        x, y, z, v = _cells(value)
+        figure.add_trace(
+            go.Scatter3d(
+                x=x, y=y, z=z, mode="markers",
+                marker={"size": 6 if len(v) > 20 else 10, "color": v, "colorscale": "Viridis", "opacity": 0.9,
+                        "symbol": "square", "cmin": float(np.min(value)), "cmax": float(np.max(value)) + 1e-9},
+                hovertemplate="value %{marker.color}<extra></extra>",
+                showlegend=False,
+            ),
+            row=1, col=column,
+        )
+    axis = {"visible": False}
+    figure.update_scenes(xaxis=axis, yaxis=axis, zaxis=axis, aspectmode="data", camera={"eye": {"x": 1.6, "y": 1.3, "z": 1.0}, "projection": {"type": "orthographic"}})
+    figure.update_layout(height=300, margin={"l": 0, "r": 0, "t": 30, "b": 0})
+    return figure
+
+
+def _cells(value: np.ndarray) -> tuple[list[float], list[float], list[float], list[float]]:
+    """Coordinates of each element: rank 4 lays its volumes side by side along x."""
+    value = np.asarray(value)
+    if value.ndim == 4:
+        gap = value.shape[1] + 1
+        parts = [_cells(volume) for volume in value]
+        return (
+            [x + index * gap for index, part in enumerate(parts) for x in part[0]],
+            [y for part in parts for y in part[1]],
+            [z for part in parts for z in part[2]],
+            [v for part in parts for v in part[3]],
+        )
+    padded = value.reshape(value.shape + (1,) * (3 - value.ndim))
+    indices = np.indices(padded.shape).reshape(3, -1)
+    return (
+        indices[1].astype(float).tolist(),
+        indices[2].astype(float).tolist(),
+        (-indices[0]).astype(float).tolist(),
+        padded.ravel().astype(float).tolist(),
+    )

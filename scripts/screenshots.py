@@ -1,0 +1,27 @@
+"""Take a full-page screenshot of every page into assets/screenshots/ (run from the repo root)."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.browser_support import ROOT, chromium_page, running_app  # noqa: E402
+
+PAGES = {"home": "", "playground": "playground"}
+
+
+def main() -> None:
+    out = ROOT / "assets" / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    wanted = sys.argv[1:] or list(PAGES)
+    with running_app() as url, chromium_page(height=2200) as page:
+        for name in wanted:
+            page.goto(f"{url}/{PAGES[name]}")
+            page.wait_for_selector(".js-plotly-plot", timeout=90_000)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+            print(out / f"{name}.png")
+
+
+if __name__ == "__main__":
+    main()

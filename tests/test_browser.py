@@ -1,0 +1,53 @@
+"""The real app in real Chromium: the pages load, draw Plotly figures and answer clicks."""
+
+import shutil
+
+import pytest
+
+from tests.browser_support import CHROMIUM, chromium_page, running_app
+
+pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's chromium is not installed")
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    with running_app() as url:
+        yield url
+
+
+def test_home_page_shows_tensor_ranks(app_url):
+    with chromium_page() as page:
+        page.goto(app_url)
+        page.get_by_text("Tensors, rank by rank").wait_for(timeout=60_000)
+        page.locator(".js-plotly-plot").first.wait_for(timeout=90_000)
+        assert page.get_by_text("EagerTensor · shape (2, 3, 3, 3) · rank 4").count() == 1
+
+
+def test_playground_click_a_node_to_inspect_it(app_url):
+    with chromium_page(height=1400) as page:
+        page.goto(f"{app_url}/playground")
+        graph = page.locator(".js-plotly-plot").first
+        graph.wait_for(timeout=90_000)
+        page.get_by_text("∂loss/∂b").wait_for(timeout=30_000)  # the last node, db, is inspected first
+        # Click the marker of node "y" (an operation) by its position in Plotly's own layout.
+        box = page.evaluate(
+            """() => {
+                const plot = document.querySelector('.js-plotly-plot');
+                const layout = plot._fullLayout;
+                for (const trace of plot._fullData) {
+                    const rows = trace.customdata || [];
+                    for (let i = 0; i < rows.length; i++) {
+                        if (rows[i][0] === 'y') {
+                            const rect = plot.getBoundingClientRect();
+                            return {x: rect.left + layout.xaxis._offset + layout.xaxis.l2p(trace.x[i]),
+                                    y: rect.top + layout.yaxis._offset + layout.yaxis.l2p(trace.y[i])};
+                        }
+                    }
+                }
+                return null;
+            }"""
+        )
+        assert box is not None
+        page.mouse.click(box["x"], box["y"])
+        page.get_by_text("relu(add)").first.wait_for(timeout=30_000)
+        assert page.get_by_text("in Eager (TF2 default) it is a").count() >= 1

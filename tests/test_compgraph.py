@@ -1,0 +1,148 @@
+"""Running programs in every mode, checked against NumPy and analytic derivatives."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from dlviz import compgraph
+from dlviz.compgraph import MODES, GraphRunError
+from dlviz.presets import PRESETS
+from dlviz.program import parse
+
+FEED_X = np.array([[0.5, -1.0, 2.0], [1.5, 0.3, -0.7]], dtype=np.float32)
+
+
+def normal(shape, seed, stddev=1.0):
+    return tf.random.stateless_normal(shape, seed=[seed, 0], stddev=stddev).numpy()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_notes_first_example(mode):
+    result = compgraph.run(parse(PRESETS["Element-wise multiply (the notes' first example)"]), {}, mode)
+    np.testing.assert_array_equal(result.values["c"], np.array([4, 10, 18], dtype=np.float32))
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_linear_layer(mode):
+    result = compgraph.run(parse(PRESETS["A linear layer"]), {"x": FEED_X}, mode)
+    expected = FEED_X @ normal([3, 2], 1) + np.zeros(2)
+    np.testing.assert_allclose(result.values["y"], expected, rtol=1e-5)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_two_layer_perceptron_and_loss(mode):
+    x = np.arange(8, dtype=np.float32).reshape(2, 4) / 10
+    target = np.array([[1, 0], [0, 1]], dtype=np.float32)
+    result = compgraph.run(parse(PRESETS["Two-layer perceptron with a loss"]), {"x": x, "target": target}, mode)
+    hidden = np.maximum(x @ normal([4, 5], 1, 0.5), 0)
+    logits = hidden @ normal([5, 2], 2, 0.5)
+    probabilities = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(result.values["hidden"], hidden, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(result.values["probabilities"], probabilities, rtol=1e-5)
+    np.testing.assert_allclose(result.values["loss"], np.mean((probabilities - target) ** 2), rtol=1e-5)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_gradients_equal_the_analytic_derivative(mode):
+    result = compgraph.run(parse(PRESETS["Gradient of a loss (auto-differentiation)"]), {"x": FEED_X}, mode)
+    weights = normal([3, 2], 1)
+    pre_activation = FEED_X @ weights
+    y = np.maximum(pre_activation, 0)
+    # loss = mean(y²) over N elements: dloss/dy = 2y/N, relu passes it where pre-activation > 0.
+    upstream = 2 * y / y.size * (pre_activation > 0)
+    np.testing.assert_allclose(result.values["dW"], FEED_X.T @ upstream, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(result.values["db"], upstream.sum(axis=0), rtol=1e-5, atol=1e-7)
+
+
+def test_every_preset_agrees_across_modes_and_types_differ():
+    for text in PRESETS.values():
+        parsed = parse(text)
+        results = compgraph.run_all(parsed, compgraph.default_feeds(parsed))
+        assert max(compgraph.disagreement(results).values()) < 1e-5
+        for node in parsed.nodes:
+            if node.kind == "op":
+                assert results["eager"].tensor_types[node.name] == "EagerTensor"
+                assert results["graph"].tensor_types[node.name] not in ("EagerTensor", "")
+                assert results["session"].tensor_types[node.name] not in ("EagerTensor", "")
+        assert all(name in results["eager"].values for name in parsed.names)
+
+
+def test_second_derivative_through_a_gradient_node():
+    parsed = parse("x = constant(3.0)\ny = x * x * x\ndy = grad(y, x)\nd2y = grad(dy, x)")
+    for mode in MODES:
+        values = compgraph.run(parsed, {}, mode).values
+        assert values["dy"] == pytest.approx(27.0)
+        assert values["d2y"] == pytest.approx(18.0)
+
+
+def test_unconnected_gradient_is_zero():
+    values = compgraph.run(parse("a = variable([1.0, 2.0])\nb = constant(5.0)\nc = b * 2\nd = grad(c, a)"), {}, "eager").values
+    np.testing.assert_array_equal(values["d"], [0.0, 0.0])
+
+
+def test_ops_match_numpy():
+    text = (
+        "a = constant([[1.0, -2.0, 3.0], [4.0, 5.0, -6.0]])\n"
+        "s = reduce_sum(a, axis=0)\nm = reduce_mean(a)\nmx = reduce_max(a, 1, True)\nt = transpose(a)\n"
+        "r = reshape(a, [3, 2])\nc = concat([a, a], axis=1)\ne = exp(a)\nq = sqrt(abs(a))\nn = -a\nsm = softmax(a)\n"
+        "th = tanh(a)\nsg = sigmoid(a)\nd = a / 2\nsb = a - 1\np = a ** 2\nlg = log(abs(a))"
+    )
+    a = np.array([[1.0, -2.0, 3.0], [4.0, 5.0, -6.0]], dtype=np.float32)
+    values = compgraph.run(parse(text), {}, "graph").values
+    expected = {
+        "s": a.sum(0), "m": a.mean(), "mx": a.max(1, keepdims=True), "t": a.T, "r": a.reshape(3, 2),
+        "c": np.concatenate([a, a], 1), "e": np.exp(a), "q": np.sqrt(np.abs(a)), "n": -a,
+        "sm": np.exp(a) / np.exp(a).sum(1, keepdims=True), "th": np.tanh(a), "sg": 1 / (1 + np.exp(-a)),
+        "d": a / 2, "sb": a - 1, "p": a**2, "lg": np.log(np.abs(a)),
+    }
+    for name, value in expected.items():
+        np.testing.assert_allclose(values[name], value, rtol=1e-5, err_msg=name)
+
+
+def test_matmul_shape_mismatch_names_the_node_and_shapes():
+    parsed = parse("a = constant(ones([3, 2]))\nb = constant(ones([3, 2]))\nc = a @ b")
+    for mode in MODES:
+        with pytest.raises(GraphRunError) as caught:
+            compgraph.run(parsed, {}, mode)
+        assert caught.value.node == "c"
+        assert "(3, 2)" in caught.value.message
+
+
+def test_broadcast_mismatch_is_explained():
+    with pytest.raises(GraphRunError, match="broadcast") as caught:
+        compgraph.run(parse("a = constant([1, 2, 3])\nb = constant([1, 2])\nc = a + b"), {}, "eager")
+    assert caught.value.node == "c"
+
+
+def test_wrong_feed_shape_names_the_placeholder():
+    parsed = parse(PRESETS["A linear layer"])
+    with pytest.raises(GraphRunError, match=r"expects shape \(None, 3\) but was fed shape \(2, 4\)") as caught:
+        compgraph.run(parsed, {"x": np.ones((2, 4))}, "session")
+    assert caught.value.node == "x"
+
+
+def test_missing_and_ragged_feeds():
+    parsed = parse(PRESETS["A linear layer"])
+    with pytest.raises(GraphRunError, match="needs a value"):
+        compgraph.run(parsed, {}, "eager")
+    with pytest.raises(GraphRunError, match="rectangular"):
+        compgraph.run(parsed, {"x": [[1, 2, 3], [1]]}, "eager")
+
+
+def test_huge_intermediate_is_refused_before_anything_is_computed():
+    parsed = parse("a = placeholder([None, 1])\nb = placeholder([1, None])\nc = a @ b")
+    feeds = {"a": np.ones((50_000, 1)), "b": np.ones((1, 50_000))}
+    with pytest.raises(GraphRunError, match="limit") as caught:
+        compgraph.run(parsed, feeds, "eager")
+    assert caught.value.node == "c"
+
+
+def test_networkx_graph_has_kinds_and_labelled_edges():
+    parsed = parse(PRESETS["Gradient of a loss (auto-differentiation)"])
+    result = compgraph.run(parsed, {"x": FEED_X}, "eager")
+    graph = compgraph.to_networkx(parsed, result)
+    assert {data["kind"] for _, data in graph.nodes(data=True)} == {"placeholder", "variable", "op", "gradient"}
+    assert graph.edges["x", "matmul"]["label"] == "(2, 3)"
+    assert graph.nodes["x"]["dtype"] == "float32"
+    assert graph.edges["W", "dW"]["role"] == "with respect to"
+    assert graph.number_of_nodes() == len(parsed.nodes)

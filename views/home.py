@@ -1,0 +1,72 @@
+"""The home page: what dlviz is, a card per page, and tensors by rank drawn from real tf.constant values."""
+
+import importlib
+import threading
+
+import streamlit as st
+
+from dlviz import explain, figures
+
+st.title("dlviz — see deep learning work")
+st.markdown(
+    "Build a computation graph or a neural network, run it with real TensorFlow, and look inside: "
+    "every node's value, every tensor's shape, every gradient. Pick a page to start."
+)
+
+CARDS = [
+    (
+        "views/playground.py",
+        "Graph playground",
+        ":material/hub:",
+        "Type a small program of placeholders, variables and operations; run it eagerly, as a "
+        "tf.function graph and in a TF1 session; click any node to see its value and gradient.",
+    ),
+]
+columns = st.columns(3)
+for column, (page, title, icon, blurb) in zip(columns, CARDS):
+    with column.container(border=True):
+        st.subheader(f"{icon} {title}")
+        st.write(blurb)
+        st.page_link(page, label=f"Open {title}", icon=":material/arrow_forward:")
+
+
+@st.cache_resource
+def tensorflow_loader() -> threading.Thread:
+    """Import TensorFlow in the background once per server, so this page never waits for it."""
+    thread = threading.Thread(target=importlib.import_module, args=("tensorflow",), daemon=True)
+    thread.start()
+    return thread
+
+
+@st.cache_resource
+def rank_examples():
+    from dlviz import tensors
+
+    return tensors.rank_examples()
+
+
+st.header("Tensors, rank by rank")
+st.markdown(explain.TENSOR)
+loader = tensorflow_loader()
+
+
+@st.fragment(run_every=1.0 if loader.is_alive() else None)
+def tensor_ranks() -> None:
+    if loader.is_alive():
+        st.info("TensorFlow is starting in the background (a few seconds the first time); the tensors appear here when it is ready.")
+        return
+    if st.session_state.get("tensorflow_waiting"):
+        # TensorFlow just became ready: rerun the page once so this fragment stops polling.
+        st.session_state.tensorflow_waiting = False
+        st.rerun(scope="app")
+    examples = rank_examples()
+    st.plotly_chart(figures.tensor_ranks_figure([(e.title, e.value) for e in examples]), key="ranks")
+    for column, example in zip(st.columns(len(examples)), examples):
+        column.markdown(f"**{example.title}**  \n{example.meaning}")
+        column.code(example.code, language="python", wrap_lines=True)
+        column.caption(f"{example.type_name} · shape {example.shape} · rank {example.rank} · {example.dtype}")
+
+
+if loader.is_alive():
+    st.session_state.tensorflow_waiting = True
+tensor_ranks()
