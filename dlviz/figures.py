@@ -19,7 +19,7 @@ KIND_STYLE = {
 ERROR_COLOR = "#d62728"
 HIGHLIGHT_COLOR = "#ffd400"
 MAX_ARROWS = 400
-MAX_EDGE_LABELS = 150
+MAX_EDGE_LABELS = 40  # beyond this, labels cover the graph; shapes stay in the hover
 
 
 def graph_figure(
@@ -29,7 +29,7 @@ def graph_figure(
     selected: str | None = None,
     error_node: str | None = None,
     title: str = "",
-    height: int = 520,
+    height: int | None = None,
 ) -> go.Figure:
     """A data-flow graph: one trace per node kind (so the legend explains colours and shapes)."""
     figure = go.Figure()
@@ -44,7 +44,7 @@ def graph_figure(
                 y=[positions[node][1] for node in nodes],
                 mode="markers+text",
                 name=style["label"],
-                text=[_short_label(node) for node in nodes],
+                text=[_short_label(graph.nodes[node].get("label", node)) for node in nodes],
                 textposition="top center",
                 textfont={"size": 12},
                 customdata=[[node] for node in nodes],
@@ -69,6 +69,9 @@ def graph_figure(
         )
     xs = [x for x, _ in positions.values()] or [0]
     ys = [y for _, y in positions.values()] or [0]
+    if height is None:
+        # Enough room per row of the tallest column that labels do not collide.
+        height = int(min(1400, max(460, 150 + 46 * (max(ys) - min(ys) + 1))))
     figure.update_layout(
         title=title or None,
         height=height,

@@ -103,7 +103,7 @@ def analyse(text: str, feed_texts: dict[str, str]) -> Analysis:
     analysis.graph = compgraph.to_networkx(analysis.program, analysis.results["eager"])
     analysis.tf_graph = tfgraph.from_graph_def(analysis.results["graph"].graph_def)
     analysis.tf_positions = tfgraph.layout(analysis.tf_graph)
-    analysis.tf_figure = figures.graph_figure(analysis.tf_graph, analysis.tf_positions, height=560)
+    analysis.tf_figure = figures.graph_figure(analysis.tf_graph, analysis.tf_positions)
     return analysis
 
 

@@ -14,7 +14,7 @@ CONSTANT_OPS = {"Const"}
 
 def op_kind(name: str, op: str) -> str:
     """The node kind dlviz colours by (the same five kinds as a user's program)."""
-    if name.startswith("gradients/") or "/gradients/" in name or "_grad/" in name or op.endswith("Grad"):
+    if name.startswith(("gradients/", "gradient_tape/")) or "/gradients/" in name or "_grad/" in name or op.endswith("Grad"):
         return "gradient"
     if op in PLACEHOLDER_OPS:
         return "placeholder"
@@ -51,6 +51,7 @@ def from_graph_def(graph_def: Any) -> nx.DiGraph:
             dtype=dtype,
             description=f"{node.op}",
             scope=node.name.rpartition("/")[0],
+            label=short_label(node.name, node.op),
         )
     for node in graph_def.node:
         for source in node.input:
@@ -66,6 +67,14 @@ def from_graph_def(graph_def: Any) -> nx.DiGraph:
                 label="" if control else f"{shape} {dtype}",
             )
     return graph
+
+
+def short_label(name: str, op: str) -> str:
+    """A node's label on the canvas: its op type, after the top scope when there is one."""
+    top = name.split("/")[0]
+    if top == name or top in ("gradient_tape", "gradients"):
+        return op if top == name else f"∇ {op}"
+    return f"{top}·{op}"
 
 
 def _shape_text(shape: Any) -> str:

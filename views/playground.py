@@ -184,9 +184,12 @@ with compare_tab:
         st.markdown(
             "The same program, run three ways. The **type** column shows what Python object stood for each "
             "result: eager mode hands you values at once (`EagerTensor`); a graph hands you symbolic tensors "
-            "that get values only when the graph runs. The values agree in every mode."
+            "that get values only when the graph runs."
         )
-        st.dataframe(pd.DataFrame(playground.comparison_rows(analysis)), hide_index=True, key="comparison")
+        rows = playground.comparison_rows(analysis)
+        agree = all(row["values agree"] == "yes" for row in rows)
+        st.markdown("All three modes computed the same values." if agree else "**Some values differ between modes** (see the last columns).")
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key="comparison")
         timing = " · ".join(f"{compgraph.MODE_LABELS[m]} {r.seconds * 1000:.0f} ms" for m, r in analysis.results.items())
         st.caption(f"Time to build and run: {timing}")
     else:
