@@ -51,3 +51,24 @@ def test_playground_click_a_node_to_inspect_it(app_url):
         page.mouse.click(box["x"], box["y"])
         page.get_by_text("relu(add)").first.wait_for(timeout=30_000)
         assert page.get_by_text("in Eager (TF2 default) it is a").count() >= 1
+
+
+def test_train_one_epoch_and_see_the_curves(app_url):
+    with chromium_page(height=3200) as page:
+        page.goto(f"{app_url}/train")
+        page.get_by_role("button", name="Train").wait_for(timeout=90_000)
+        epochs = page.get_by_label("Epochs")
+        epochs.fill("1")
+        epochs.press("Enter")
+        page.wait_for_timeout(1500)
+        page.get_by_role("button", name="Train").click()
+        page.get_by_text("Test accuracy").wait_for(timeout=120_000)
+        assert page.get_by_text("Done · epoch 1 of 1").count() == 1
+        curves = page.locator(".js-plotly-plot").filter(has_text="Loss (lower is better)")
+        assert curves.count() == 1
+        points = page.evaluate(
+            """() => [...document.querySelectorAll('.js-plotly-plot')]
+                .filter(p => p.textContent.includes('Loss (lower is better)'))[0]
+                ._fullData.filter(t => t.name === 'training').map(t => t.y.length)"""
+        )
+        assert points == [1, 1]

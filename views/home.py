@@ -21,6 +21,13 @@ CARDS = [
         "Type a small program of placeholders, variables and operations; run it eagerly, as a "
         "tf.function graph and in a TF1 session; click any node to see its value and gradient.",
     ),
+    (
+        "views/train.py",
+        "Build & train a CNN",
+        ":material/model_training:",
+        "Stack convolution, pooling and dense layers, see every shape change, train on shipped "
+        "digits, shapes or your own images while the curves move, and keep the model.",
+    ),
 ]
 columns = st.columns(3)
 for column, (page, title, icon, blurb) in zip(columns, CARDS):

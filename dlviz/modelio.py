@@ -1,0 +1,93 @@
+"""Saving and loading `.keras` files, always with Keras safe mode, with clear errors."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+MAX_MODEL_BYTES = 50 * 1024 * 1024
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be used, with a sentence saying why."""
+
+
+def save_model(model: Any) -> bytes:
+    """The model as the bytes of a `.keras` file, for download."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.keras")
+        model.save(path)
+        with open(path, "rb") as handle:
+            return handle.read()
+
+
+def load_model(data: bytes, filename: str = "model.keras") -> Any:
+    """A Keras model from uploaded bytes; refuses anything that could run code (Lambda, pickles)."""
+    if not data:
+        raise ModelFileError("The file is empty.")
+    if len(data) > MAX_MODEL_BYTES:
+        raise ModelFileError(f"The file is {len(data) / 2**20:.1f} MB; the limit is {MAX_MODEL_BYTES // 2**20} MB.")
+    if data[:8] == b"\x89HDF\r\n\x1a\n" or filename.lower().endswith((".h5", ".hdf5")):
+        raise ModelFileError(
+            "This is a legacy HDF5 (.h5) model. dlviz reads only the .keras format: in Python, load it and "
+            "call model.save('model.keras')."
+        )
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise ModelFileError("This is not a .keras model file (a .keras file is a zip archive made by model.save).")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        if "config.json" not in names:
+            raise ModelFileError("This zip is not a .keras model: it has no config.json.")
+        if sum(info.file_size for info in archive.infolist()) > 4 * MAX_MODEL_BYTES:
+            raise ModelFileError("This model unpacks to too much data.")
+        config = archive.read("config.json")
+    if b'"Lambda"' in config or b'"TFOpLambda"' in config:
+        raise ModelFileError(
+            "This model contains a Lambda layer, which holds Python code. dlviz never runs code from uploaded "
+            "files; rebuild the model without Lambda layers."
+        )
+    import keras
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "upload.keras")
+        with open(path, "wb") as handle:
+            handle.write(data)
+        try:
+            model = keras.saving.load_model(path, compile=False, safe_mode=True)
+        except Exception as error:  # Keras raises many types for a bad file; the user needs one sentence
+            text = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
+            if "safe_mode" in text or "lambda" in text.lower():
+                raise ModelFileError(
+                    "Keras refused this model in safe mode: it contains code (a Lambda layer or a custom object). "
+                    "dlviz never runs code from uploaded files."
+                ) from None
+            raise ModelFileError(f"Keras could not load this model: {text}") from None
+    return model
+
+
+@dataclass
+class CurrentModel:
+    """The model a session is working with, and what the other pages need to know about it."""
+
+    model: Any
+    class_names: list[str]
+    source: str  # e.g. "trained on digits", "uploaded my_model.keras"
+    dataset_name: str | None = None
+    run: Any = None  # a dlviz.training.TrainingRun when trained here (its snapshots replay training)
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.model.input_shape[1:])
+
+
+def describe_upload(model: Any, filename: str) -> CurrentModel:
+    """An uploaded model as the session's current model; class names are its output indices."""
+    try:
+        outputs = int(model.output_shape[-1])
+    except (AttributeError, TypeError, IndexError):
+        raise ModelFileError("This model has no single output layer that dlviz can read classes from.") from None
+    return CurrentModel(model, [str(index) for index in range(outputs)], f"uploaded {filename}")

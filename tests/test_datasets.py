@@ -1,0 +1,141 @@
+"""Shipped, generated and uploaded datasets: shapes, ranges, determinism, and every bad file."""
+
+import io
+import zipfile
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from dlviz import datasets
+from dlviz.datasets import DatasetError
+
+
+@pytest.mark.parametrize(("name", "shape", "classes"), [
+    ("digits", (8, 8, 1), 10), ("digits28", (28, 28, 1), 10), ("shapes", (28, 28, 1), 5), ("shapes_rgb", (32, 32, 3), 5),
+])
+def test_shipped_datasets_are_nhwc_float_in_unit_range(name, shape, classes):
+    data = datasets.load(name)
+    assert data.input_shape == shape
+    assert data.num_classes == classes
+    for x, y in ((data.x_train, data.y_train), (data.x_test, data.y_test)):
+        assert x.dtype == np.float32 and x.min() >= 0.0 and x.max() <= 1.0
+        assert len(x) == len(y) and set(np.unique(y)) == set(range(classes))
+    assert len(data.x_test) > 0.15 * (len(data.x_train) + len(data.x_test))
+
+
+def test_digits_match_scikit_learn():
+    from sklearn.datasets import load_digits
+
+    data = datasets.load("digits")
+    reference = load_digits()
+    assert len(data.x_train) + len(data.x_test) == len(reference.images)
+    assert np.isclose(data.x_train.sum() + data.x_test.sum(), reference.images.sum() / 16.0, rtol=1e-5)
+
+
+def test_shapes_are_deterministic_by_seed():
+    a, b, c = datasets.shapes(seed=3, per_class=10), datasets.shapes(seed=3, per_class=10), datasets.shapes(seed=4, per_class=10)
+    np.testing.assert_array_equal(a.x_train, b.x_train)
+    assert not np.array_equal(a.x_train, c.x_train)
+
+
+def test_rgb_shapes_have_colour():
+    data = datasets.shapes(seed=0, rgb=True, per_class=10)
+    spread = np.abs(data.x_train[..., 0] - data.x_train[..., 1]).max()
+    assert spread > 0.3
+
+
+def test_keras_datasets_without_cache_explain_how_to_get_them(tmp_path, monkeypatch):
+    monkeypatch.setattr(datasets, "keras_cache_dir", lambda: tmp_path)
+    assert "mnist" not in datasets.available()
+    with pytest.raises(DatasetError, match="load_data"):
+        datasets.load("mnist")
+
+
+def test_unknown_dataset():
+    with pytest.raises(DatasetError, match="no dataset"):
+        datasets.load("imagenet")
+
+
+def png(size=(10, 10), colour=128, mode="L") -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, size, colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def make_zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_zip_of_class_folders():
+    files = {f"data/cats/{i}.png": png(colour=20 + i) for i in range(6)}
+    files.update({f"data/dogs/{i}.png": png((12, 10), colour=200) for i in range(6)})
+    files["data/dogs/broken.png"] = b"not an image"
+    data = datasets.from_zip(make_zip(files))
+    assert data.class_names == ["cats", "dogs"]
+    assert data.input_shape == (12, 12, 1)
+    assert len(data.x_train) + len(data.x_test) == 12
+    assert any("broken.png" in notice for notice in data.notices)
+    assert any("resized" in notice for notice in data.notices)
+
+
+def test_zip_path_traversal_is_never_extracted(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    files = {f"../../evil/{i}.png": png() for i in range(5)}
+    files.update({f"good/{i}.png": png(colour=9) for i in range(5)})
+    files.update({f"fine/{i}.png": png(colour=99) for i in range(5)})
+    data = datasets.from_zip(make_zip(files))
+    assert data.class_names == ["fine", "good"]  # entries climbing out with ../ are ignored
+    assert not any(tmp_path.parent.parent.glob("evil"))
+
+
+@pytest.mark.parametrize(("files", "message"), [
+    ({"a/1.png": png()}, "one folder per class"),
+    ({**{f"a/{i}.png": png() for i in range(5)}, "b/1.png": png()}, "at least 5 images"),
+    ({f"c{k}/{i}.png": png() for k in range(21) for i in range(5)}, "limit is 20"),
+])
+def test_bad_zips(files, message):
+    with pytest.raises(DatasetError, match=message):
+        datasets.from_zip(make_zip(files))
+
+
+def test_not_a_zip_and_empty_file():
+    with pytest.raises(DatasetError, match="not a readable zip"):
+        datasets.from_zip(b"hello")
+    with pytest.raises(DatasetError, match="empty"):
+        datasets.from_zip(b"")
+
+
+def npz(**arrays) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def test_npz_upload_rescales_and_labels():
+    x = np.random.default_rng(0).integers(0, 256, size=(20, 6, 6), dtype=np.uint8)
+    y = np.array([3, 7] * 10)
+    data = datasets.from_npz(npz(x=x, y=y))
+    assert data.class_names == ["3", "7"] and data.input_shape == (6, 6, 1)
+    assert data.x_train.max() <= 1.0 and any("rescaled" in notice for notice in data.notices)
+
+
+def test_npz_with_objects_is_refused_without_unpickling():
+    x = np.empty(10, dtype=object)
+    with pytest.raises(DatasetError):
+        datasets.from_npz(npz(x=x, y=np.zeros(10, dtype=int)))
+
+
+@pytest.mark.parametrize(("arrays", "message"), [
+    ({"images": np.zeros((10, 4, 4))}, "named 'x' and 'y'"),
+    ({"x": np.zeros((10, 4, 4)), "y": np.zeros(9, dtype=int)}, "one label per image"),
+    ({"x": np.zeros((10, 4)), "y": np.zeros(10, dtype=int)}, "must be shaped"),
+    ({"x": np.zeros((10, 4, 4)), "y": np.zeros(10, dtype=float)}, "whole-number"),
+])
+def test_bad_npz(arrays, message):
+    with pytest.raises(DatasetError, match=message):
+        datasets.from_npz(npz(**arrays))
