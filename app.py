@@ -24,6 +24,7 @@ PAGES = [
     st.Page("views/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("views/playground.py", title="Graph playground", icon=":material/hub:", url_path="playground"),
     st.Page("views/train.py", title="Build & train a CNN", icon=":material/model_training:", url_path="train"),
+    st.Page("views/inspect.py", title="Look inside a CNN", icon=":material/visibility:", url_path="inspect"),
 ]
 
 st.navigation(PAGES).run()

@@ -16,8 +16,13 @@ class ModelFileError(ValueError):
     """A model file that cannot be used, with a sentence saying why."""
 
 
-def save_model(model: Any) -> bytes:
-    """The model as the bytes of a `.keras` file, for download."""
+def save_model(model: Any, include_optimizer: bool = True) -> bytes:
+    """The model as the bytes of a `.keras` file, for download (optionally without optimizer state)."""
+    if not include_optimizer and getattr(model, "optimizer", None) is not None:
+        # An uncompiled copy (clone_model would copy the optimizer too): Adam's moments are 2/3 of the file.
+        weights_only = type(model).from_config(model.get_config())
+        weights_only.set_weights(model.get_weights())
+        model = weights_only
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "model.keras")
         model.save(path)
@@ -78,10 +83,23 @@ class CurrentModel:
     source: str  # e.g. "trained on digits", "uploaded my_model.keras"
     dataset_name: str | None = None
     run: Any = None  # a dlviz.training.TrainingRun when trained here (its snapshots replay training)
+    dataset: Any = None  # the dlviz.datasets.Dataset it was trained on, for picking sample inputs
 
     @property
     def input_shape(self) -> tuple[int, ...]:
         return tuple(self.model.input_shape[1:])
+
+
+def load_demo(folder: Any) -> CurrentModel:
+    """The shipped demo model (trained by scripts/train_demo_model.py) with its class names."""
+    import json
+    from pathlib import Path
+
+    folder = Path(folder)
+    meta = json.loads((folder / "demo_model.json").read_text())
+    model = load_model((folder / "demo_model.keras").read_bytes(), "demo_model.keras")
+    return CurrentModel(model, meta["class_names"], f"demo, {meta['test_accuracy']:.1%} test accuracy on {meta['dataset']}",
+                        meta["dataset"])
 
 
 def describe_upload(model: Any, filename: str) -> CurrentModel:

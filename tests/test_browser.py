@@ -72,3 +72,18 @@ def test_train_one_epoch_and_see_the_curves(app_url):
                 ._fullData.filter(t => t.name === 'training').map(t => t.y.length)"""
         )
         assert points == [1, 1]
+
+
+def test_inspector_shows_feature_maps_and_follows_a_new_input(app_url):
+    with chromium_page(height=2400) as page:
+        page.goto(f"{app_url}/inspect")
+        page.get_by_text("Overview: every layer").wait_for(timeout=90_000)
+        page.locator(".js-plotly-plot").filter(has_text="after relu").wait_for(timeout=60_000)
+        prediction = page.get_by_test_id("stMetricValue").first
+        assert prediction.inner_text().strip() == "0"
+        page.get_by_test_id("stSelectbox").filter(has_text="Class").click()
+        page.get_by_role("option", name="7", exact=True).click()
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=stMetricValue]').innerText.trim() === '7'", timeout=60_000
+        )
+        assert page.locator(".js-plotly-plot").filter(has_text="after relu").count() == 1

@@ -28,6 +28,13 @@ CARDS = [
         "Stack convolution, pooling and dense layers, see every shape change, train on shipped "
         "digits, shapes or your own images while the curves move, and keep the model.",
     ),
+    (
+        "views/inspect.py",
+        "Look inside a CNN",
+        ":material/visibility:",
+        "Filters, feature maps before and after ReLU, max pooling, and the arithmetic of one "
+        "pixel, for your model, the demo model or any Keras CNN you upload.",
+    ),
 ]
 columns = st.columns(3)
 for column, (page, title, icon, blurb) in zip(columns, CARDS):

@@ -211,7 +211,8 @@ if job is not None and not job.running:
             st.session_state.current_job = job
             st.session_state.model_bytes = modelio.save_model(job.model)
             st.session_state.current_model = modelio.CurrentModel(
-                job.model, st.session_state.job_class_names, f"trained on {job.dataset.name}", job.dataset.name, job.run
+                job.model, st.session_state.job_class_names, f"trained on {job.dataset.name}", job.dataset.name, job.run,
+                job.dataset,
             )
         st.header("4 · Results")
         if job.run.stopped == "stopped by you":

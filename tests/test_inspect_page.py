@@ -1,0 +1,119 @@
+"""The CNN inspector page driven through AppTest, with the demo model and a freshly trained one."""
+
+import base64
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from dlviz import inspect, modelio
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+
+def open_inspector() -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=180)
+    app.switch_page("views/inspect.py")
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
+def plotly_array(value) -> np.ndarray:
+    """A data array from a figure's JSON: a list, or Plotly's base64 typed-array form."""
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
+    return np.asarray(value)
+
+
+def specs(app):
+    return {chart.proto.id: json.loads(chart.proto.spec) for chart in app.get("plotly_chart")}
+
+
+def test_demo_model_every_layer_and_view():
+    app = open_inspector()
+    demo = modelio.load_demo(ASSETS)
+    image = app.session_state["inspect_image_Demo model (digits)"]
+    expected = np.asarray(demo.model(image[None], training=False))[0]
+    assert app.metric[0].value == str(int(np.argmax(expected)))
+    overview = next(spec for spec in specs(app).values() if any(t.get("type") == "bar" for t in spec["data"]))
+    bars = next(t for t in overview["data"] if t.get("type") == "bar")
+    np.testing.assert_allclose(plotly_array(bars["customdata"]), expected, rtol=1e-5)
+    for name in [layer.name for layer in inspect.inspectable_layers(demo.model)]:
+        app.selectbox(key="inspect_layer").set_value(name).run()
+        assert not app.exception, (name, app.exception)
+        assert app.tabs[0].label in ("Feature maps", "Activations")
+    app.selectbox(key="inspect_layer").set_value("maxpool2d_2").run()
+    assert "Max pooling" in [tab.label for tab in app.tabs]
+    app.selectbox(key="inspect_layer").set_value("conv2d_1").run()
+    app.number_input(key="pixel_row").set_value(3).run()
+    app.number_input(key="pixel_col").set_value(20).run()
+    pixel = inspect.conv_pixel(demo.model, image, "conv2d_1", 3, 20, 0)
+    text = " ".join(m.value for m in app.markdown)
+    assert f"**{pixel.model_output:.4f}**" in text and f"{pixel.activation}({pixel.pre_activation:.4f})" in text
+    app.number_input(key="whatif_stride").set_value(2).run()
+    assert not app.exception
+    assert any("what-if: (14, 14, 16)" in json.dumps(spec) for spec in specs(app).values())
+
+
+def test_changing_the_sample_changes_the_prediction_input():
+    app = open_inspector()
+    first = app.session_state["inspect_image_Demo model (digits)"].copy()
+    app.selectbox(key="inspect_class").set_value(7).run()
+    second = app.session_state["inspect_image_Demo model (digits)"]
+    assert not np.array_equal(first, second)
+    assert app.metric[0].value == "7"
+
+
+def png_bytes(picture: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_uploaded_image_and_a_bad_one_keeps_the_last_good_input():
+    app = open_inspector()
+    app.radio(key="inspect_input_mode").set_value("Upload an image").run()
+    picture = Image.new("L", (60, 60), 255)
+    picture.paste(0, (27, 8, 33, 52))  # a dark "1" on white paper
+    app.file_uploader(key="inspect_picture").set_value(("one.png", png_bytes(picture), "image/png")).run()
+    assert not app.exception and not app.error
+    assert any("inverted" in caption.value for caption in app.caption)
+    good = app.session_state["inspect_image_Demo model (digits)"].copy()
+    app.file_uploader(key="inspect_picture").set_value(("broken.png", b"\x89PNG\r\n garbage", "image/png")).run()
+    assert "broken.png" in app.error[0].value
+    np.testing.assert_array_equal(app.session_state["inspect_image_Demo model (digits)"], good)
+
+
+def test_freshly_trained_model_with_replay():
+    app = AppTest.from_file(APP, default_timeout=180)
+    app.switch_page("views/train.py")
+    app.run()
+    app.number_input(key="epochs").set_value(2).run()
+    app.button(key="train").click().run()
+    assert app.session_state["job"].wait(180)
+    app.run()
+    app.switch_page("views/inspect.py")
+    app.run()
+    assert not app.exception, app.exception
+    assert app.radio(key="inspect_source").value == "Your current model"
+    app.selectbox(key="inspect_layer").set_value("conv2d_1").run()
+    assert "Replay training" in [tab.label for tab in app.tabs]
+    app.select_slider(key="replay_epoch").set_value(1).run()
+    assert not app.exception
+    assert any("after epoch 1" in json.dumps(spec) for spec in specs(app).values())
+
+
+def test_uploaded_model_without_convolutions_is_explained():
+    import keras
+
+    app = open_inspector()
+    app.radio(key="inspect_source").set_value("Upload a .keras model").run()
+    dense = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax")])
+    app.file_uploader(key="inspect_model_upload").set_value(("dense.keras", modelio.save_model(dense), "application/octet-stream")).run()
+    assert not app.exception
+    assert "no convolution" in app.error[0].value
