@@ -168,6 +168,8 @@ def test_replay_uses_snapshot_weights_without_touching_the_model():
     np.testing.assert_array_equal(first.get_weights()[0], run.snapshots[0][0])
     np.testing.assert_array_equal(model.get_weights()[0], run.snapshots[-1][0])
     image = data.x_test[0]
+    last = inspect.with_weights(model, run.snapshots[-1])
+    np.testing.assert_allclose(inspect.forward(last, image).probabilities, inspect.forward(model, image).probabilities, rtol=1e-5)
     direct = np.asarray(first(image[None], training=False))[0]
     np.testing.assert_allclose(inspect.forward(first, image).probabilities, direct, rtol=1e-5)
 

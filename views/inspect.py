@@ -221,8 +221,10 @@ if "Replay training" in tabs:
             cache.clear()  # one replayed model at a time keeps memory bounded
             cache[key] = inspect.with_weights(model, run.snapshots[run.snapshot_epochs.index(epoch)])
         replayed = inspect.forward(cache[key], image)
-        st.plotly_chart(figures.feature_maps_figure(replayed.outputs[layer_name] if replayed.outputs[layer_name].ndim == 3 else replayed.outputs[layer_name].reshape(1, 1, -1),
-                                                    title=f"{layer_name} after epoch {epoch}"), key="replay_maps")
+        then = replayed.outputs[layer_name]
+        title = f"{layer_name} after epoch {epoch}"
+        st.plotly_chart(figures.feature_maps_figure(then, "layer", title=title) if then.ndim == 3 else
+                        figures.vector_figure(then, title, names if then.size == len(names) else None), key="replay_maps")
         if is_conv:
             st.plotly_chart(figures.filters_figure(inspect.conv_filters(cache[key], layer_name), f"filters after epoch {epoch}"), key="replay_filters")
         st.caption(f"Prediction after epoch {epoch}: {names[int(np.argmax(replayed.probabilities))]} "
