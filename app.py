@@ -25,6 +25,7 @@ PAGES = [
     st.Page("views/playground.py", title="Graph playground", icon=":material/hub:", url_path="playground"),
     st.Page("views/train.py", title="Build & train a CNN", icon=":material/model_training:", url_path="train"),
     st.Page("views/inspect.py", title="Look inside a CNN", icon=":material/visibility:", url_path="inspect"),
+    st.Page("views/graphs.py", title="TensorFlow graphs", icon=":material/account_tree:", url_path="graphs"),
 ]
 
 st.navigation(PAGES).run()

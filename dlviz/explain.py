@@ -47,3 +47,8 @@ TENSOR = (
     "as a colour image, 4 for a batch of volumes. The word comes from the study of materials "
     "stretched under tension."
 )
+TF_MODEL_GRAPH = (
+    "Each op is one kernel TensorFlow runs (Conv2D, BiasAdd, Relu, MatMul…); each edge the tensor it passes on. "
+    "Name scopes group the ops of one Keras layer; in the training step, ops under gradient_tape are the "
+    "backward pass and the Adam/AssignVariableOp ops are the optimizer changing the weights."
+)

@@ -15,10 +15,15 @@ KIND_STYLE = {
     "constant": {"color": "#7f7f7f", "symbol": "triangle-up", "label": "constant"},
     "op": {"color": "#ff7f0e", "symbol": "circle", "label": "operation"},
     "gradient": {"color": "#9467bd", "symbol": "star", "label": "gradient (auto-differentiation)"},
+    "scope": {"color": "#17becf", "symbol": "square", "label": "name scope (click to expand)"},
 }
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
+           "#17becf", "#393b79", "#637939"]
+MAX_LABELS = 400
+WEBGL_FROM = 1000  # nodes; beyond this SVG markers make the browser crawl
 ERROR_COLOR = "#d62728"
 HIGHLIGHT_COLOR = "#ffd400"
-MAX_ARROWS = 400
+MAX_ARROWS = 120  # arrowheads are SVG annotations; past this they cost the browser more than they tell (edges run left to right anyway)
 MAX_EDGE_LABELS = 40  # beyond this, labels cover the graph; shapes stay in the hover
 
 
@@ -28,39 +33,47 @@ def graph_figure(
     *,
     selected: str | None = None,
     error_node: str | None = None,
+    highlighted: set[str] | None = None,
+    group_by: str = "kind",
     title: str = "",
     height: int | None = None,
 ) -> go.Figure:
-    """A data-flow graph: one trace per node kind (so the legend explains colours and shapes)."""
+    """A data-flow graph: one trace per node kind, op type or scope (so the legend explains the colours).
+
+    `highlighted` nodes (search hits, traced inputs/outputs) keep their colour and others fade."""
     figure = go.Figure()
     annotations = _add_edges(figure, graph, positions)
-    for kind, style in KIND_STYLE.items():
-        nodes = [node for node, data in graph.nodes(data=True) if data.get("kind") == kind]
-        if not nodes:
-            continue
+    many = graph.number_of_nodes() >= WEBGL_FROM
+    show_text = graph.number_of_nodes() <= MAX_LABELS
+    for name, nodes, style in _groups(graph, group_by):
+        marker_line = [4 if node in (selected, error_node) else 1 for node in nodes]
+        trace_type = go.Scattergl if many else go.Scatter
         figure.add_trace(
-            go.Scatter(
+            trace_type(
                 x=[positions[node][0] for node in nodes],
                 y=[positions[node][1] for node in nodes],
-                mode="markers+text",
-                name=style["label"],
-                text=[_short_label(graph.nodes[node].get("label", node)) for node in nodes],
-                textposition="top center",
-                textfont={"size": 12},
+                mode="markers+text" if show_text else "markers",
+                name=name,
+                text=[_short_label(graph.nodes[node].get("label", node)) for node in nodes] if show_text else None,
+                # Alternate labels above and below by column, so neighbours' labels do not overlap.
+                textposition=["top center" if int(positions[node][0]) % 2 == 0 else "bottom center" for node in nodes],
+                textfont={"size": 11},
                 customdata=[[node] for node in nodes],
                 hovertext=[_hover(node, graph.nodes[node]) for node in nodes],
                 hoverinfo="text",
                 # Clicking selects a point; keep the others fully visible instead of Plotly's fading.
                 selected={"marker": {"opacity": 1}},
-                unselected={"marker": {"opacity": 1}, "textfont": {"color": "#333"}},
+                unselected={"marker": {"opacity": 1}},
                 marker={
                     "symbol": style["symbol"],
-                    "size": [24 if node in (selected, error_node) else 18 for node in nodes],
+                    "size": [24 if node in (selected, error_node) else (10 if many else 18) for node in nodes],
                     "color": [ERROR_COLOR if node == error_node else style["color"] for node in nodes],
+                    "opacity": [1.0 if not highlighted or node in highlighted else 0.15 for node in nodes],
                     "line": {
-                        "width": [4 if node in (selected, error_node) else 1 for node in nodes],
+                        "width": [3 if highlighted and node in highlighted else width for node, width in zip(nodes, marker_line)],
                         "color": [
-                            ERROR_COLOR if node == error_node else HIGHLIGHT_COLOR if node == selected else "#333"
+                            ERROR_COLOR if node == error_node else HIGHLIGHT_COLOR
+                            if node == selected or (highlighted and node in highlighted) else "#333"
                             for node in nodes
                         ],
                     },
@@ -88,6 +101,28 @@ def graph_figure(
     return figure
 
 
+def _groups(graph: nx.DiGraph, group_by: str):
+    """(legend name, nodes, style) per group: node kinds with their shapes, or top op types / scopes."""
+    if group_by == "kind":
+        for kind, style in KIND_STYLE.items():
+            nodes = [node for node, data in graph.nodes(data=True) if data.get("kind") == kind]
+            if nodes:
+                yield style["label"], nodes, style
+        return
+    def key(node: str) -> str:
+        data = graph.nodes[node]
+        return data.get("op", "?") if group_by == "op" else (node.split("/")[1] if node.count("/") > 1 else node.split("/")[0])
+    counts: dict[str, list[str]] = {}
+    for node in graph.nodes:
+        counts.setdefault(key(node), []).append(node)
+    ordered = sorted(counts.items(), key=lambda item: -len(item[1]))
+    top, rest = ordered[: len(PALETTE) - 1], [node for _, nodes in ordered[len(PALETTE) - 1 :] for node in nodes]
+    for index, (name, nodes) in enumerate(top):
+        yield f"{name} ({len(nodes)})", nodes, {"color": PALETTE[index], "symbol": "circle"}
+    if rest:
+        yield f"other ({len(rest)})", rest, {"color": "#c7c7c7", "symbol": "circle"}
+
+
 def _short_label(node: str) -> str:
     return node if len(node) <= 22 else "…" + node[-21:]
 
@@ -113,13 +148,13 @@ def _add_edges(figure: go.Figure, graph: nx.DiGraph, positions: dict[Any, tuple[
     for source, target, data in graph.edges(data=True):
         bucket = dashed if data.get("role") in ("differentiated", "with respect to", "control") else solid
         (x0, y0), (x1, y1) = positions[source], positions[target]
-        bucket[0] += [x0, x1, None]
-        bucket[1] += [y0, y1, None]
+        bucket[0] += [x0, x1, np.nan]
+        bucket[1] += [y0, y1, np.nan]
     for (xs, ys), dash, name in ((solid, "solid", "tensor (edge)"), (dashed, "dot", "gradient / control edge")):
         if xs:
             figure.add_trace(
-                go.Scatter(
-                    x=xs, y=ys, mode="lines", line={"color": "#9aa0a6", "width": 1.5, "dash": dash},
+                (go.Scattergl if graph.number_of_nodes() >= WEBGL_FROM else go.Scatter)(
+                    x=np.array(xs), y=np.array(ys), mode="lines", line={"color": "#9aa0a6", "width": 1.5, "dash": dash},
                     hoverinfo="skip", name=name, showlegend=dash == "dot",
                 )
             )

@@ -7,7 +7,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.browser_support import ROOT, chromium_page, running_app  # noqa: E402
 
-PAGES = {"home": "", "playground": "playground", "train": "train", "inspect": "inspect"}
+PAGES = {"home": "", "playground": "playground", "train": "train", "inspect": "inspect", "graphs": "graphs"}
 
 
 def main() -> None:

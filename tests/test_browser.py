@@ -86,4 +86,48 @@ def test_inspector_shows_feature_maps_and_follows_a_new_input(app_url):
         page.wait_for_function(
             "() => document.querySelector('[data-testid=stMetricValue]').innerText.trim() === '7'", timeout=60_000
         )
-        assert page.locator(".js-plotly-plot").filter(has_text="after relu").count() == 1
+        page.locator(".js-plotly-plot").filter(has_text="after relu").first.wait_for(timeout=60_000)
+
+
+def graph_points(page) -> dict:
+    """Names of the drawn nodes and the highlighted ones (full opacity while others fade)."""
+    return page.evaluate(
+        """() => {
+            const plot = [...document.querySelectorAll('.js-plotly-plot')].find(p => p._fullData &&
+                p._fullData.some(t => t.customdata && t.customdata.length));
+            const names = [], lit = [];
+            for (const trace of plot._fullData) {
+                (trace.customdata || []).forEach((row, i) => {
+                    names.push(row[0]);
+                    const opacity = Array.isArray(trace.marker.opacity) ? trace.marker.opacity[i] : 1;
+                    if (opacity === 1) lit.push(row[0]);
+                });
+            }
+            return {names, lit};
+        }"""
+    )
+
+
+def test_resnet50_op_graph_expand_and_search(app_url):
+    with chromium_page(height=1600) as page:
+        page.goto(f"{app_url}/graphs")
+        page.get_by_text("TensorFlow's graph; showing").wait_for(timeout=120_000)
+        page.get_by_test_id("stRadioGroup").get_by_text("Inference op graph").click()
+        page.get_by_text("1,831 nodes").wait_for(timeout=120_000)
+        page.wait_for_timeout(1500)
+        before = graph_points(page)["names"]
+        assert "resnet50_1/conv1_conv_1" in before
+        page.get_by_test_id("stSelectbox").filter(has_text="Open a scope").click()
+        page.get_by_role("option", name="resnet50_1/conv1_conv_1", exact=True).click()
+        page.locator(".st-key-graph_open button").click()
+        page.wait_for_function(
+            """() => [...document.querySelectorAll('.js-plotly-plot')].some(p => p._fullData && p._fullData.some(
+                t => (t.customdata || []).some(r => r[0].startsWith('resnet50_1/conv1_conv_1/'))))""", timeout=60_000)
+        search = page.get_by_label("Search (regular expression over names and op types)")
+        search.fill("conv5_block3")
+        search.press("Enter")
+        page.get_by_text("match").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        points = graph_points(page)
+        assert points["lit"] and all("conv5_block3" in name for name in points["lit"])
+        assert len(points["lit"]) < len(points["names"])
