@@ -6,6 +6,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from dlviz.text import plotly_safe_all
+
 TRAIN_COLOUR, VALIDATION_COLOUR = "#1f77b4", "#ff7f0e"
 
 
@@ -50,7 +52,7 @@ def samples_figure(samples: dict[str, np.ndarray], per_class: int) -> go.Figure:
     row_height = grid.shape[0] / len(names)
     figure.update_yaxes(
         visible=True, showgrid=False, zeroline=False, ticks="",
-        tickvals=[row_height * (index + 0.45) for index in range(len(names))], ticktext=names,
+        tickvals=[row_height * (index + 0.45) for index in range(len(names))], ticktext=plotly_safe_all(names),
     )
     figure.update_layout(margin={"l": 80, "r": 0, "t": 10, "b": 0})
     return figure
@@ -58,7 +60,7 @@ def samples_figure(samples: dict[str, np.ndarray], per_class: int) -> go.Figure:
 
 def class_counts_figure(counts: dict[str, int]) -> go.Figure:
     """Images per class as bars: a lopsided dataset is visible at a glance."""
-    figure = go.Figure(go.Bar(x=list(counts), y=list(counts.values()), marker_color=TRAIN_COLOUR,
+    figure = go.Figure(go.Bar(x=plotly_safe_all(counts), y=list(counts.values()), marker_color=TRAIN_COLOUR,
                               hovertemplate="%{x}: %{y} images<extra></extra>"))
     figure.update_layout(height=260, margin={"l": 10, "r": 10, "t": 30, "b": 10}, title="Images per class",
                          xaxis={"type": "category"})
@@ -89,7 +91,7 @@ def training_curves(history: list[dict[str, float]], epochs: int | None = None) 
 def confusion_figure(confusion: np.ndarray, class_names: list[str]) -> go.Figure:
     """Rows are the true class, columns the predicted one; the diagonal is what went right."""
     figure = go.Figure(
-        go.Heatmap(z=confusion, x=class_names, y=class_names, colorscale="Blues", text=confusion,
+        go.Heatmap(z=confusion, x=plotly_safe_all(class_names), y=plotly_safe_all(class_names), colorscale="Blues", text=confusion,
                    texttemplate="%{text}", hovertemplate="true %{y}, predicted %{x}: %{z}<extra></extra>")
     )
     figure.update_layout(height=min(140 + 36 * len(class_names), 560), margin={"l": 10, "r": 10, "t": 30, "b": 10},
@@ -109,7 +111,7 @@ def misclassified_figure(images: np.ndarray, captions: list[str], columns: int =
         annotations=[
             dict(x=(index % columns) * (width + gap) + width / 2, y=(index // columns) * (height + gap) + height + gap * 0.45,
                  text=caption, showarrow=False, font={"size": 10}, xref="x", yref="y")
-            for index, caption in enumerate(captions)
+            for index, caption in enumerate(plotly_safe_all(captions))
         ]
     )
     return figure

@@ -124,7 +124,7 @@ def _groups(graph: nx.DiGraph, group_by: str):
 
 
 def _short_label(node: str) -> str:
-    return node if len(node) <= 22 else "…" + node[-21:]
+    return _escape(node if len(node) <= 22 else "…" + node[-21:])
 
 
 def _hover(node: str, data: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dlviz.inspect import PixelArithmetic, PoolWindows
+from dlviz.text import plotly_safe, plotly_safe_all
 
 MAX_MAPS = 64
 DIVERGING = "RdBu_r"
@@ -42,7 +43,7 @@ def _image_figure(traces: list, height: int, title: str = "", **layout) -> go.Fi
     Plotly validates that several times faster than later update_layout calls."""
     return go.Figure(data=traces, layout={
         "height": height, "margin": {"l": 0, "r": 0, "t": 30, "b": 0}, "plot_bgcolor": "white", "showlegend": False,
-        "title": title or None, "xaxis": {"visible": False},
+        "title": plotly_safe(title) if title else None, "xaxis": {"visible": False},
         "yaxis": {"visible": False, "autorange": "reversed", "scaleanchor": "x"}, **layout,
     })
 
@@ -140,7 +141,7 @@ def overview_figure(layers: list[tuple[str, np.ndarray]], probabilities: np.ndar
         scale = min(column_width / cols, height / rows)
         figure.add_trace(go.Heatmap(z=grid, x0=left + (column_width - cols * scale) / 2 + scale / 2, dx=scale,
                                     y0=scale / 2, dy=scale, colorscale="Viridis", zmin=0, zmax=1, showscale=False,
-                                    hovertemplate=f"{name}<br>%{{z:.2f}}<extra></extra>"))
+                                    hovertemplate=f"{plotly_safe(name)}<br>%{{z:.2f}}<extra></extra>"))
         titles_x.append(left + column_width / 2)
         titles.append(name)
     left = len(layers) * (column_width + gap)
@@ -150,11 +151,11 @@ def overview_figure(layers: list[tuple[str, np.ndarray]], probabilities: np.ndar
         x=probabilities * column_width * 2, base=left, y=(np.arange(len(class_names)) + 0.5) * slot, orientation="h",
         width=slot * 0.8, marker={"color": np.where(np.arange(len(class_names)) == best, 1.0, 0.0),
                                   "colorscale": [[0, "#9aa0a6"], [1, "#d62728"]], "cmin": 0, "cmax": 1},
-        customdata=probabilities, text=class_names, textposition="outside",
+        customdata=probabilities, text=plotly_safe_all(class_names), textposition="outside",
         hovertemplate="class %{text}: %{customdata:.1%}<extra></extra>"))
     titles_x.append(left + column_width)
     titles.append("prediction")
-    figure.add_trace(go.Scatter(x=titles_x, y=[-0.3] * len(titles), text=titles, mode="text", hoverinfo="skip",
+    figure.add_trace(go.Scatter(x=titles_x, y=[-0.3] * len(titles), text=plotly_safe_all(titles), mode="text", hoverinfo="skip",
                                 textfont={"size": 10}))
     figure.update_layout(height=520, margin={"l": 0, "r": 0, "t": 10, "b": 0}, showlegend=False, plot_bgcolor="white",
                          xaxis={"visible": False, "range": [-0.1, left + column_width * 2.4]},
@@ -211,9 +212,9 @@ def pixel_figure(pixel: PixelArithmetic, input_channel: int) -> go.Figure:
 def vector_figure(values: np.ndarray, title: str, labels: list[str] | None = None, highlight: int | None = None) -> go.Figure:
     """A dense layer's activations (or class probabilities) as bars."""
     values = values.ravel()
-    x = labels if labels is not None else np.arange(len(values))
+    x = plotly_safe_all(labels) if labels is not None else np.arange(len(values))
     colours = np.where(np.arange(len(values)) == highlight, 1.0, 0.0) if highlight is not None else np.zeros(len(values))
     bar = go.Bar(x=x, y=values, marker={"color": colours, "colorscale": [[0, "#1f77b4"], [1, "#d62728"]], "cmin": 0, "cmax": 1},
                  hovertemplate="%{x}: %{y:.4f}<extra></extra>")
-    return go.Figure(data=[bar], layout={"title": title, "height": 300, "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+    return go.Figure(data=[bar], layout={"title": plotly_safe(title), "height": 300, "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
                                          "xaxis": {"type": "category"} if labels is not None else {}})

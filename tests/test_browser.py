@@ -131,3 +131,43 @@ def test_resnet50_op_graph_expand_and_search(app_url):
         points = graph_points(page)
         assert points["lit"] and all("conv5_block3" in name for name in points["lit"])
         assert len(points["lit"]) < len(points["names"])
+
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def xss_zip() -> bytes:
+    import io
+    import zipfile
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for folder, colour in ((XSS, 30), ("plain", 220)):
+            for i in range(6):
+                image = io.BytesIO()
+                Image.new("L", (8, 8), colour + i).save(image, format="PNG")
+                archive.writestr(f"{folder}/{i}.png", image.getvalue())
+    return buffer.getvalue()
+
+
+def test_a_class_folder_named_like_html_shows_literally(app_url):
+    dialogs = []
+    with chromium_page(height=2000) as page:
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(f"{app_url}/train")
+        page.get_by_role("button", name="Train").wait_for(timeout=90_000)
+        page.get_by_test_id("stSelectbox").filter(has_text="Dataset").click()
+        page.get_by_role("option", name="Your own images (zip or .npz)").click()
+        page.get_by_text("Upload a zip (one folder of images per class)").wait_for(timeout=60_000)
+        page.wait_for_timeout(1000)
+        page.locator("input[type=file]").first.set_input_files(
+            files=[{"name": "classes.zip", "mimeType": "application/zip", "buffer": xss_zip()}])
+        page.get_by_text("in 2 classes").wait_for(timeout=60_000)
+        page.wait_for_timeout(2000)
+        assert not dialogs
+        assert page.locator("img[src='x']").count() == 0
+        labels = page.evaluate(
+            "() => [...document.querySelectorAll('.js-plotly-plot text')].map(t => t.textContent)")
+        assert XSS in labels
