@@ -84,7 +84,7 @@ def test_inspector_shows_feature_maps_and_follows_a_new_input(app_url):
         page.get_by_test_id("stSelectbox").filter(has_text="Class").click()
         page.get_by_role("option", name="7", exact=True).click()
         page.wait_for_function(
-            "() => document.querySelector('[data-testid=stMetricValue]').innerText.trim() === '7'", timeout=60_000
+            "() => document.querySelector('[data-testid=stMetricValue]')?.innerText.trim() === '7'", timeout=60_000
         )
         page.locator(".js-plotly-plot").filter(has_text="after relu").first.wait_for(timeout=60_000)
 
@@ -171,3 +171,24 @@ def test_a_class_folder_named_like_html_shows_literally(app_url):
         labels = page.evaluate(
             "() => [...document.querySelectorAll('.js-plotly-plot text')].map(t => t.textContent)")
         assert XSS in labels
+
+
+def test_links_open_the_same_view_and_follow_changes(app_url):
+    with chromium_page(height=1600) as page:
+        page.goto(f"{app_url}/inspect?class=7&index=2&layer=conv2d_3")
+        page.get_by_text("Overview: every layer").wait_for(timeout=90_000)
+        page.wait_for_function(
+            "() => document.querySelector('[data-testid=stMetricValue]')?.innerText.trim() === '7'", timeout=60_000)
+        page.get_by_text("so 32 filters give 32 feature maps").wait_for(timeout=60_000)  # conv2d_3, not conv2d_1
+        page.get_by_test_id("stSelectbox").filter(has_text="Open a layer").click()
+        page.get_by_role("option").filter(has_text="maxpool2d_4").click()
+        page.wait_for_function("() => location.search.includes('layer=maxpool2d_4')", timeout=60_000)
+        shared = page.url
+        assert "class=7" in shared and "index=2" in shared
+    with chromium_page(height=1600) as other:
+        other.goto(shared)
+        other.get_by_text("Overview: every layer").wait_for(timeout=90_000)
+        other.get_by_role("tab", name="Max pooling").wait_for(timeout=60_000)
+        other.goto(f"{app_url}/playground?preset=nonsense&mode=eager")
+        other.get_by_text("is not one of").wait_for(timeout=60_000)
+        assert other.get_by_text("Computation-graph playground").count() == 1

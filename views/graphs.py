@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from dlviz import explain, explorer, figures, modelio
+from dlviz import explain, explorer, figures, links, modelio
+from views._share import read_link, show_link_notices, write_link
 
 st.title("TensorFlow graphs")
 st.markdown(
@@ -28,6 +29,12 @@ def demo_model():
 
     return modelio.load_demo(Path(__file__).resolve().parent.parent / "assets").model
 
+
+link = read_link("graphs", {"arch": links.Param(list(explorer.BUILTIN)), "view": links.Param(list(explorer.VIEWS))})
+for key, state in (("arch", "graph_builtin"), ("view", "graph_view")):
+    if key in link:
+        st.session_state[state] = link[key]
+show_link_notices("graphs")
 
 sources = ["Built-in architecture", "Demo CNN"]
 if "current_model" in st.session_state:
@@ -71,6 +78,7 @@ else:
             cache[key] = explorer.build(model, view)
     built = cache[key]
 
+write_link({"view": view, "arch": st.session_state.get("graph_builtin") if source == "Built-in architecture" else None})
 graph = built.graph
 big = graph.number_of_nodes() > 150
 options = st.columns([1, 1, 1, 2])

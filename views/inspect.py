@@ -6,8 +6,9 @@ from pathlib import Path
 import numpy as np
 import streamlit as st
 
-from dlviz import charts, datasets, images, inspect, modelio
+from dlviz import charts, datasets, images, inspect, links, modelio
 from dlviz import inspect_figures as figures
+from views._share import read_link, show_link_notices, write_link
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -24,6 +25,10 @@ def demo_model() -> modelio.CurrentModel:
 def shipped_dataset(name: str) -> datasets.Dataset:
     return datasets.load(name)
 
+
+link = read_link("inspect", {"class": links.Param(minimum=0, maximum=999), "index": links.Param(minimum=0, maximum=99_999),
+                             "layer": links.Param(max_length=120)})
+show_link_notices("inspect")
 
 # -- the model ---------------------------------------------------------------------------------
 sources = (["Your current model"] if "current_model" in st.session_state else []) + ["Demo model (digits)", "Upload a .keras model"]
@@ -69,8 +74,18 @@ with picker:
     notices: list[str] = []
     if mode == "Dataset sample":
         class_column, index_column, random_column = st.columns([2, 2, 1], vertical_alignment="bottom")
+        if "class" in link:
+            if link["class"] < dataset.num_classes:
+                st.session_state.inspect_class = link["class"]
+            else:
+                st.warning(f"The link's class {link['class']} does not exist here ({dataset.num_classes} classes); class 0 is shown.")
         label = class_column.selectbox("Class", range(dataset.num_classes), format_func=lambda i: dataset.class_names[i], key="inspect_class")
         candidates = np.flatnonzero(dataset.y_test == label)
+        if "index" in link:
+            if link["index"] < len(candidates):
+                st.session_state.inspect_index = link["index"]
+            else:
+                st.warning(f"The link's test image {link['index']} does not exist for this class; image 0 is shown.")
         if random_column.button("Random", key="inspect_random"):
             st.session_state.inspect_index = int(np.random.default_rng().integers(len(candidates)))
         index = index_column.number_input("Test image", 0, len(candidates) - 1, 0, key="inspect_index")
@@ -113,6 +128,11 @@ with preview:
 
 # -- overview ------------------------------------------------------------------------------------
 layers = inspect.inspectable_layers(model)
+if "layer" in link:
+    if link["layer"] in [layer.name for layer in layers]:
+        st.session_state.inspect_layer = link["layer"]
+    else:
+        st.warning(f"The link's layer '{link['layer']}' is not in this model; the first layer is shown.")
 st.subheader("Overview: every layer, left to right")
 st.plotly_chart(figures.overview_figure([(layer.name, passed.outputs[layer.name]) for layer in layers], passed.probabilities, names),
                 key="overview", config=figures.EXPORT)
@@ -122,6 +142,9 @@ layer_name = st.selectbox("Open a layer", [layer.name for layer in layers], key=
                           format_func=lambda n: f"{n} ({type(model.get_layer(n)).__name__}, output {passed.outputs[n].shape})")
 layer = model.get_layer(layer_name)
 output = passed.outputs[layer_name]
+sample = mode == "Dataset sample"
+write_link({"class": st.session_state.get("inspect_class") if sample else None,
+            "index": st.session_state.get("inspect_index") if sample else None, "layer": layer_name})
 st.markdown(inspect.explain_layer(layer))
 is_conv, is_plain_conv = isinstance(layer, inspect.CONV_TYPES), type(layer).__name__ == "Conv2D"
 tab_names = ["Feature maps" if output.ndim == 3 else "Activations"]

@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from dlviz import compgraph, explain, figures, playground, program
+from dlviz import compgraph, explain, figures, links, playground, program
 from dlviz.presets import DEFAULT_PRESET, PRESETS
+from views._share import read_link, show_link_notices, write_link
 
 st.title("Computation-graph playground")
 st.markdown(explain.GRAPH)
@@ -12,6 +13,17 @@ st.markdown(explain.GRAPH)
 if "program_text" not in st.session_state:
     st.session_state.program_text = PRESETS[DEFAULT_PRESET]
     st.session_state.preset = DEFAULT_PRESET
+link = read_link("playground", {"preset": links.Param(list(PRESETS)), "program": links.Param(max_length=program.MAX_PROGRAM_CHARS),
+                                "node": links.Param(max_length=40), "mode": links.Param(compgraph.MODES)})
+if "preset" in link:
+    st.session_state.preset = link["preset"]
+    st.session_state.program_text = PRESETS[link["preset"]]
+if "program" in link:
+    st.session_state.program_text = link["program"]
+for key in ("node", "mode"):
+    if key in link:
+        st.session_state[key] = link[key]
+show_link_notices("playground")
 
 
 def load_preset() -> None:
@@ -122,6 +134,8 @@ if analysis.run_error is not None:
 
 names = analysis.program.names
 if st.session_state.get("node") not in names:
+    if st.session_state.get("node") and "node" in link:
+        st.warning(f"The link's node '{st.session_state.node}' is not in this program; showing '{names[-1]}'.")
     st.session_state.node = names[-1]
 
 your_tab, tf_tab, compare_tab = st.tabs(["Your graph", "TensorFlow's graph", "Eager vs. graph vs. session"])
@@ -194,3 +208,7 @@ with compare_tab:
         st.caption(f"Time to build and run: {timing}")
     else:
         st.info("The comparison appears once the program runs.")
+
+preset_text = PRESETS.get(st.session_state.preset)
+write_link({"preset": st.session_state.preset, "node": st.session_state.node, "mode": mode,
+            "program": None if st.session_state.program_text == preset_text else st.session_state.program_text})

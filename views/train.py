@@ -5,8 +5,9 @@ import uuid
 import pandas as pd
 import streamlit as st
 
-from dlviz import architecture, charts, datasets, jobs, modelio, training
+from dlviz import architecture, charts, datasets, jobs, links, modelio, training
 from dlviz.architecture import ArchitectureError, LayerSpec
+from views._share import read_link, show_link_notices, write_link
 
 st.title("Build and train a CNN")
 st.markdown(
@@ -25,6 +26,13 @@ def shipped_dataset(name: str) -> datasets.Dataset:
 st.header("1 · Data")
 choices = datasets.available()
 UPLOAD = "Your own images (zip or .npz)"
+link = read_link("train", {"dataset": links.Param(list(choices)), "preset": links.Param(list(architecture.PRESETS))})
+if "dataset" in link:
+    st.session_state.dataset = link["dataset"]
+if "preset" in link:
+    st.session_state.layer_preset = link["preset"]
+    st.session_state.stack = [(uuid.uuid4().hex[:8], spec) for spec in architecture.PRESETS[link["preset"]]]
+show_link_notices("train")
 data_column, preview_column = st.columns([2, 3], gap="large")
 with data_column:
     name = st.selectbox("Dataset", [*choices, UPLOAD], key="dataset")
@@ -99,8 +107,8 @@ SETTING_WIDGETS = {
 editor_column, table_column = st.columns([1, 1], gap="medium")
 with editor_column:
     preset_column, load_column = st.columns([3, 1], vertical_alignment="bottom")
-    preset_column.selectbox("Preset", list(architecture.PRESETS), key="layer_preset",
-                            index=list(architecture.PRESETS).index(architecture.DEFAULT_PRESET))
+    st.session_state.setdefault("layer_preset", architecture.DEFAULT_PRESET)
+    preset_column.selectbox("Preset", list(architecture.PRESETS), key="layer_preset")
     load_column.button("Load", on_click=load_layer_preset, key="load_preset")
     st.caption(f"Input {dataset.input_shape} →")
     edited, shape_notes = [], []
@@ -146,6 +154,8 @@ with table_column:
                    "out = ceil(in / stride).")
         with st.expander("The same model as Keras code"):
             st.code(architecture.keras_code(layers, dataset.input_shape, dataset.num_classes), language="python")
+
+write_link({"dataset": name if name != UPLOAD else None, "preset": st.session_state.layer_preset})
 
 # -- 3. Training -----------------------------------------------------------------------------
 st.header("3 · Train")
