@@ -322,7 +322,7 @@ class _Parser:
                 "Attribute access (like tf.something or x.y) is not allowed; call the function by its bare name, e.g. relu(x).",
             )
         if not isinstance(call.func, ast.Name):
-            raise self.error(call, "Call a function by its name, e.g. relu(x).")
+            raise self.error(call, f"{_describe_syntax(call.func).capitalize()} cannot be called here; call a function by its name, e.g. relu(x).")
         function = call.func.id
         if function not in OPS and function not in INITIALIZERS and function not in SOURCES and function != GRADIENT:
             raise self.error(call.func, _unknown_function_message(function))
