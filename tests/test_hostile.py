@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from dlviz import architecture, modelio
+from dlviz import modelio
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
