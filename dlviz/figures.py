@@ -208,52 +208,62 @@ def value_histogram(value: np.ndarray, title: str = "") -> go.Figure:
 
 
 def tensor_ranks_figure(examples: Iterable[tuple[str, np.ndarray]]) -> go.Figure:
-    """Tensors of rank 0 to 4 drawn as a point, a line, a grid, a volume and a batch of volumes."""
-    from plotly.subplots import make_subplots
+    """Tensors of rank 0 to 4 side by side: a cell, a row, a grid, a stack of grids, a row of stacks.
 
+    Depth is drawn as an oblique offset (flat SVG, no WebGL scene), so the page draws at once even
+    in a browser without a GPU."""
     examples = list(examples)
-    figure = make_subplots(
-        rows=1,
-        cols=len(examples),
-        specs=[[{"type": "scene"}] * len(examples)],
-        subplot_titles=[title for title, _ in examples],
-        horizontal_spacing=0.01,
-    )
-    for column, (_, value) in enumerate(examples, start=1):
-        x, y, z, v = _cells(value)
-        figure.add_trace(
-            go.Scatter3d(
-                x=x, y=y, z=z, mode="markers",
-                marker={"size": 6 if len(v) > 20 else 10, "color": v, "colorscale": "Viridis", "opacity": 0.9,
-                        "symbol": "square", "cmin": float(np.min(value)), "cmax": float(np.max(value)) + 1e-9},
-                hovertemplate="value %{marker.color}<extra></extra>",
-                showlegend=False,
-            ),
-            row=1, col=column,
-        )
-    axis = {"visible": False}
-    figure.update_scenes(xaxis=axis, yaxis=axis, zaxis=axis, aspectmode="data", camera={"eye": {"x": 1.6, "y": 1.3, "z": 1.0}, "projection": {"type": "orthographic"}})
-    figure.update_layout(height=300, margin={"l": 0, "r": 0, "t": 30, "b": 0})
+    xs, ys, values, hovers, titles, title_x = [], [], [], [], [], []
+    left = 0.0
+    for title, value in examples:
+        cells = _cells(np.asarray(value))
+        width = max(cells[0]) + 0.45 * max(cells[3]) + 1 if cells[0] else 1
+        order = np.argsort(-np.asarray(cells[3]), kind="stable")  # draw the back layers first
+        low, high = min(cells[2]), max(cells[2])
+        for index in order:
+            x, y, value_at, depth, label = (cells[0][index], cells[1][index], cells[2][index], cells[3][index], cells[4][index])
+            xs.append(left + x + 0.45 * depth)
+            ys.append(-y + 0.45 * depth)
+            values.append((value_at - low) / (high - low) if high > low else 0.5)  # colours per tensor
+            hovers.append(f"{title}<br>index {label}: {value_at:g}")
+        titles.append(title)
+        title_x.append(left + width / 2 - 0.5)
+        left += width + 2.0
+    figure = go.Figure(data=[
+        go.Scatter(x=xs, y=ys, mode="markers", hovertext=hovers, hoverinfo="text", showlegend=False,
+                   marker={"symbol": "square", "size": 14, "color": values, "colorscale": "Viridis", "cmin": 0, "cmax": 1,
+                           "line": {"width": 1, "color": "white"}}),
+        go.Scatter(x=title_x, y=[max(ys) + 1.6] * len(titles), mode="text", text=titles, hoverinfo="skip",
+                   showlegend=False, textfont={"size": 13}),
+    ], layout={"height": 300, "margin": {"l": 0, "r": 0, "t": 10, "b": 0}, "plot_bgcolor": "white",
+               "xaxis": {"visible": False}, "yaxis": {"visible": False, "scaleanchor": "x"}})
     return figure
 
 
-def _cells(value: np.ndarray) -> tuple[list[float], list[float], list[float], list[float]]:
-    """Coordinates of each element: rank 4 lays its volumes side by side along x."""
-    value = np.asarray(value)
+def _cells(value: np.ndarray) -> tuple[list[float], list[float], list[float], list[float], list[str]]:
+    """(x, y, value, depth, index label) for every element; rank 4 lays its volumes side by side along x."""
     if value.ndim == 4:
-        gap = value.shape[1] + 1
+        gap = value.shape[2] + 0.45 * value.shape[3] + 1.5
         parts = [_cells(volume) for volume in value]
         return (
-            [x + index * gap for index, part in enumerate(parts) for x in part[0]],
+            [x + number * gap for number, part in enumerate(parts) for x in part[0]],
             [y for part in parts for y in part[1]],
-            [z for part in parts for z in part[2]],
-            [v for part in parts for v in part[3]],
+            [v for part in parts for v in part[2]],
+            [d for part in parts for d in part[3]],
+            [f"[{number}, {label[1:]}" for number, part in enumerate(parts) for label in part[4]],
         )
-    padded = value.reshape(value.shape + (1,) * (3 - value.ndim))
-    indices = np.indices(padded.shape).reshape(3, -1)
-    return (
-        indices[1].astype(float).tolist(),
-        indices[2].astype(float).tolist(),
-        (-indices[0]).astype(float).tolist(),
-        padded.ravel().astype(float).tolist(),
-    )
+    padded = value.reshape(value.shape + (1,) * (3 - value.ndim)) if value.ndim < 3 else value
+    rows, cols, depth = padded.shape
+    xs, ys, vs, ds, labels = [], [], [], [], []
+    for i in range(rows):
+        for j in range(cols):
+            for k in range(depth):
+                xs.append(float(j if value.ndim >= 1 else 0))
+                ys.append(float(i if value.ndim >= 2 else 0))
+                vs.append(float(padded[i, j, k]))
+                ds.append(float(k))
+                index = (i, j, k)[: value.ndim] if value.ndim else ()
+                labels.append("[" + ", ".join(map(str, index)) + "]")
+    if value.ndim == 1:  # a vector is a row
+        xs, ys = [float(i) for i in range(rows)], [0.0] * rows
+    return xs, ys, vs, ds, labels

@@ -21,11 +21,9 @@ class TensorExample:
     type_name: str
 
 
-def rank_examples() -> list[TensorExample]:
-    """A scalar, a vector, a matrix, a volume and a batch of volumes, each a `tf.constant`."""
-    import tensorflow as tf
-
-    recipes = [
+def rank_recipes() -> list[tuple[str, str, str, np.ndarray]]:
+    """(title, meaning, code, NumPy value) for ranks 0 to 4: the values the tf.constant examples hold."""
+    return [
         ("rank 0 · scalar", "a single number: a point", "tf.constant(7.0)", np.float32(7.0)),
         ("rank 1 · vector", "a row of numbers: a line", "tf.constant([1., 2., 3., 4.])", np.arange(1, 5, dtype=np.float32)),
         (
@@ -47,8 +45,14 @@ def rank_examples() -> list[TensorExample]:
             np.arange(54, dtype=np.float32).reshape(2, 3, 3, 3),
         ),
     ]
+
+
+def rank_examples() -> list[TensorExample]:
+    """A scalar, a vector, a matrix, a volume and a batch of volumes, each a `tf.constant`."""
+    import tensorflow as tf
+
     examples = []
-    for title, meaning, code, array in recipes:
+    for title, meaning, code, array in rank_recipes():
         tensor = tf.constant(array)
         examples.append(
             TensorExample(

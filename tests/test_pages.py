@@ -30,9 +30,9 @@ def test_home_page_draws_real_tensors_of_every_rank():
     assert "dlviz" in app.title[0].value
     specs = list(chart_specs(app).values())
     assert len(specs) == 1
-    traces = specs[0]["data"]
-    assert len(traces) == 5
-    assert [len(trace["x"]) for trace in traces] == [1, 4, 12, 27, 54]
+    cells, titles = specs[0]["data"]
+    assert len(cells["x"]) == 1 + 4 + 12 + 27 + 54  # one square per element of ranks 0 to 4
+    assert [title.split(" ·")[0] for title in titles["text"]] == [f"rank {rank}" for rank in range(5)]
     captions = [caption.value for caption in app.caption]
     assert any("EagerTensor" in caption and "rank 4" in caption for caption in captions)
 

@@ -1,11 +1,12 @@
 """The home page: what dlviz is, a card per page, and tensors by rank drawn from real tf.constant values."""
 
 import importlib
+import sys
 import threading
 
 import streamlit as st
 
-from dlviz import explain, figures
+from dlviz import explain, figures, tensors
 
 st.title("dlviz — see deep learning work")
 st.markdown(
@@ -54,20 +55,32 @@ def tensorflow_loader() -> threading.Thread:
 
 @st.cache_resource
 def rank_examples():
-    from dlviz import tensors
-
     return tensors.rank_examples()
+
+
+def tensorflow_ready() -> bool:
+    module = sys.modules.get("tensorflow")
+    return module is not None and hasattr(module, "constant")  # set near the end of TensorFlow's import
 
 
 st.header("Tensors, rank by rank")
 st.markdown(explain.TENSOR)
-loader = tensorflow_loader()
+ready = tensorflow_ready()
 
 
-@st.fragment(run_every=1.0 if loader.is_alive() else None)
+@st.fragment(run_every=None if ready else 1.0)
 def tensor_ranks() -> None:
-    if loader.is_alive():
-        st.info("TensorFlow is starting in the background (a few seconds the first time); the tensors appear here when it is ready.")
+    if not tensorflow_ready():
+        # Draw the same values at once from NumPy; the TensorFlow versions replace them when it is ready.
+        recipes = tensors.rank_recipes()
+        st.plotly_chart(figures.tensor_ranks_figure([(title, value) for title, _, _, value in recipes]), key="ranks_preview")
+        st.info("TensorFlow is starting in the background (a few seconds the first time); these same values are "
+                "about to be re-made as real tf.constant tensors, with what TensorFlow says about each.")
+        if st.session_state.get("home_drawn"):
+            # Loading TensorFlow's libraries holds the interpreter for seconds at a time, so it starts on
+            # the fragment's next tick, once this page has reached the browser.
+            tensorflow_loader()
+        st.session_state.home_drawn = True
         return
     if st.session_state.get("tensorflow_waiting"):
         # TensorFlow just became ready: rerun the page once so this fragment stops polling.
@@ -81,6 +94,6 @@ def tensor_ranks() -> None:
         column.caption(f"{example.type_name} · shape {example.shape} · rank {example.rank} · {example.dtype}")
 
 
-if loader.is_alive():
+if not ready:
     st.session_state.tensorflow_waiting = True
 tensor_ranks()
