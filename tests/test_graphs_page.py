@@ -1,19 +1,14 @@
 """The TensorFlow graphs page driven through AppTest over its sources and views."""
 
 import json
-from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+from tests.app_support import APP, open_page
 
 
 def open_graphs() -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=240)
-    app.switch_page("views/graphs.py")
-    app.run()
-    assert not app.exception, app.exception
-    return app
+    return open_page("views/graphs.py")
 
 
 def shown_nodes(app: AppTest) -> list[str]:

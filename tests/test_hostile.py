@@ -2,7 +2,6 @@
 
 import io
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,17 +9,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from dlviz import modelio
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-
-
-def open_page(page: str, **query) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=180)
-    app.query_params.update(query)
-    app.switch_page(page)
-    app.run()
-    assert not app.exception, app.exception
-    return app
+from tests.app_support import open_page
 
 
 def messages(app: AppTest) -> str:

@@ -10,17 +10,13 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from dlviz import inspect, modelio
+from tests.app_support import APP, open_page
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
 def open_inspector() -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=180)
-    app.switch_page("views/inspect.py")
-    app.run()
-    assert not app.exception, app.exception
-    return app
+    return open_page("views/inspect.py")
 
 
 def plotly_array(value) -> np.ndarray:

@@ -1,12 +1,9 @@
 """Shareable links: parameters parsed strictly, pages opened in the linked state, bad ones explained."""
 
-from pathlib import Path
 
-from streamlit.testing.v1 import AppTest
 
 from dlviz import links
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+from tests.app_support import open_page
 
 
 def test_parse_accepts_good_values_and_explains_bad_ones():
@@ -19,40 +16,31 @@ def test_parse_accepts_good_values_and_explains_bad_ones():
     assert "not a whole number" in notices[0]
 
 
-def open_with(page: str, **query) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=120)
-    app.query_params.update(query)
-    app.switch_page(page)
-    app.run()
-    assert not app.exception, app.exception
-    return app
-
-
 def test_playground_link_sets_preset_mode_and_node():
-    app = open_with("views/playground.py", preset="A linear layer", mode="session", node="W")
+    app = open_page("views/playground.py", preset="A linear layer", mode="session", node="W")
     assert app.selectbox(key="preset").value == "A linear layer"
     assert app.radio(key="mode").value == "session"
     assert app.selectbox(key="node").value == "W"
 
 
 def test_playground_link_with_a_program_and_a_bad_mode():
-    app = open_with("views/playground.py", program="a = constant([1, 2])\nb = a * 3", mode="quantum")
+    app = open_page("views/playground.py", program="a = constant([1, 2])\nb = a * 3", mode="quantum")
     assert app.text_area(key="program_text").value.startswith("a = constant")
     assert any("quantum" in warning.value for warning in app.warning)
     assert app.radio(key="mode").value == "eager"
 
 
 def test_train_and_graphs_links():
-    app = open_with("views/train.py", dataset="shapes", preset="LeNet-5 style")
+    app = open_page("views/train.py", dataset="shapes", preset="LeNet-5 style")
     assert app.selectbox(key="dataset").value == "shapes"
     assert [spec.kind for _, spec in app.session_state["stack"]][0] == "Conv2D"
     assert app.session_state["stack"][0][1].setting("kernel") == 5
-    graphs = open_with("views/graphs.py", view="layer", arch="MobileNetV2")
+    graphs = open_page("views/graphs.py", view="layer", arch="MobileNetV2")
     assert graphs.selectbox(key="graph_builtin").value == "MobileNetV2"
 
 
 def test_inspect_link_out_of_range_falls_back_with_a_notice():
-    app = open_with("views/inspect.py", **{"class": "42", "layer": "no_such_layer"})
+    app = open_page("views/inspect.py", **{"class": "42", "layer": "no_such_layer"})
     warnings = " ".join(warning.value for warning in app.warning)
     assert "class 42" in warnings and "no_such_layer" in warnings
     assert app.selectbox(key="inspect_class").value == 0

@@ -3,23 +3,17 @@
 import io
 import json
 import zipfile
-from pathlib import Path
 
 import numpy as np
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from dlviz import architecture, modelio
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+from tests.app_support import open_page
 
 
 def open_train_page() -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=180)
-    app.switch_page("views/train.py")
-    app.run()
-    assert not app.exception, app.exception
-    return app
+    return open_page("views/train.py")
 
 
 def finish_training(app: AppTest) -> None:

@@ -1,0 +1,17 @@
+"""Opening the app's pages in Streamlit's AppTest, shared by the page tests."""
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def open_page(page: str, timeout: float = 240, **query: str) -> AppTest:
+    """The app switched to `page` (e.g. 'views/inspect.py'), run once, with optional URL parameters."""
+    app = AppTest.from_file(APP, default_timeout=timeout)
+    app.query_params.update(query)
+    app.switch_page(page)
+    app.run()
+    assert not app.exception, app.exception
+    return app
