@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dlviz import explain, explorer, figures, links, modelio
+from views._resources import demo_model
 from views._share import read_link, show_link_notices, write_link
 
 st.title("TensorFlow graphs")
@@ -21,13 +22,6 @@ def builtin(name: str):
 @st.cache_resource(show_spinner="Tracing the graph with TensorFlow…")
 def builtin_graph(name: str, view: str) -> explorer.BuiltGraph:
     return explorer.build(builtin(name), view)
-
-
-@st.cache_resource(show_spinner="Loading the demo model…")
-def demo_model():
-    from pathlib import Path
-
-    return modelio.load_demo(Path(__file__).resolve().parent.parent / "assets").model
 
 
 link = read_link("graphs", {"arch": links.Param(list(explorer.BUILTIN)), "view": links.Param(list(explorer.VIEWS))})
@@ -58,7 +52,7 @@ else:
     if source == "Your current CNN":
         model = st.session_state.current_model.model
     elif source == "Demo CNN":
-        model = demo_model()
+        model = demo_model().model
     else:
         upload = st.file_uploader("A .keras file", type=["keras", "h5"], key="graph_upload")
         model = None

@@ -1,29 +1,17 @@
 """Look inside a CNN: every layer's output for one image, filters, pooling, and one pixel's arithmetic."""
 
 import io
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
 
 from dlviz import charts, datasets, images, inspect, links, modelio
 from dlviz import inspect_figures as figures
+from views._resources import demo_model, shipped_dataset
 from views._share import read_link, show_link_notices, write_link
-
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 st.title("Look inside a CNN")
 st.markdown("Pick a model and an image; every layer's output below comes from one real forward pass.")
-
-
-@st.cache_resource(show_spinner="Loading the demo model…")
-def demo_model() -> modelio.CurrentModel:
-    return modelio.load_demo(ASSETS)  # shared by every session and only ever read
-
-
-@st.cache_resource(show_spinner="Loading the dataset…")
-def shipped_dataset(name: str) -> datasets.Dataset:
-    return datasets.load(name)
 
 
 link = read_link("inspect", {"class": links.Param(minimum=0, maximum=999), "index": links.Param(minimum=0, maximum=99_999),

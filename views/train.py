@@ -7,6 +7,7 @@ import streamlit as st
 
 from dlviz import architecture, charts, datasets, jobs, links, modelio, training
 from dlviz.architecture import ArchitectureError, LayerSpec
+from views._resources import shipped_dataset
 from views._share import read_link, show_link_notices, write_link
 
 st.title("Build and train a CNN")
@@ -15,11 +16,6 @@ st.markdown(
     "shape, then train it with real TensorFlow. The trained model becomes your current model on the "
     "other pages."
 )
-
-
-@st.cache_resource(show_spinner="Loading the dataset…")
-def shipped_dataset(name: str) -> datasets.Dataset:
-    return datasets.load(name)  # shared and never modified: safe to cache for every session
 
 
 # -- 1. Data -------------------------------------------------------------------------------
