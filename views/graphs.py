@@ -118,7 +118,7 @@ def collapse_all() -> None:
     st.session_state[f"graph_collapsed_{view}"] = True
 
 
-if collapsed:
+if collapsed and (st.session_state.graph_shown_scopes or expanded):
     scope_column, open_column, all_column, none_column = st.columns([4, 1, 1, 1], vertical_alignment="bottom")
     scope_column.selectbox("Open a scope", sorted(st.session_state.graph_shown_scopes), index=None,
                            placeholder="pick a folded scope", key="graph_open_scope")
