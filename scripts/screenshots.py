@@ -18,6 +18,8 @@ def main() -> None:
         for name in wanted:
             page.goto(f"{url}/{PAGES[name]}")
             page.wait_for_selector(".js-plotly-plot", timeout=90_000)
+            if name == "home":  # wait for the tensors to be re-made with TensorFlow
+                page.get_by_text("EagerTensor · shape (2, 3, 3, 3)").wait_for(timeout=90_000)
             page.wait_for_timeout(1500)
             page.screenshot(path=str(out / f"{name}.png"), full_page=True)
             print(out / f"{name}.png")

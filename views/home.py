@@ -36,8 +36,15 @@ CARDS = [
         "Filters, feature maps before and after ReLU, max pooling, and the arithmetic of one "
         "pixel, for your model, the demo model or any Keras CNN you upload.",
     ),
+    (
+        "views/graphs.py",
+        "TensorFlow graphs",
+        ":material/account_tree:",
+        "The graphs TensorFlow really runs — layers, inference ops, a whole training step with its "
+        "gradients — for any model here or ResNet50 and friends, readable at any size.",
+    ),
 ]
-columns = st.columns(3)
+columns = st.columns(2) + st.columns(2)
 for column, (page, title, icon, blurb) in zip(columns, CARDS):
     with column.container(border=True):
         st.subheader(f"{icon} {title}")
