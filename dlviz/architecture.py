@@ -9,7 +9,7 @@ for anything Keras would reject or that would not make sense; `build_model` make
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 KINDS = (
@@ -336,8 +336,3 @@ def build_model(layers: list[LayerSpec], input_shape: tuple[int, int, int], num_
             built.append(keras.layers.Dense(s("units"), activation=s("activation"), name=name))
     built.append(keras.layers.Dense(num_classes, activation="softmax", name="predictions"))
     return keras.Sequential(built, name="dlviz_cnn")
-
-
-def with_setting(spec: LayerSpec, key: str, value: Any) -> LayerSpec:
-    """A copy of `spec` with one setting changed (specs are immutable so undo stays easy)."""
-    return replace(spec, params={**spec.params, key: value})

@@ -13,7 +13,7 @@ import re
 import time
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
@@ -47,7 +47,6 @@ class RunResult:
     tensor_types: dict[str, str]
     seconds: float = 0.0
     graph_def: Any = None  # a GraphDef for "graph" and "session"; None for "eager"
-    order: list[str] = field(default_factory=list)
 
 
 def _tf():
@@ -341,7 +340,6 @@ def _run_eager(program: Program, feeds: dict[str, np.ndarray], initial: dict[str
         "eager",
         {name: np.asarray(tensor) for name, tensor in tensors.items()},
         {name: _type_name(tensor) for name, tensor in tensors.items()},
-        order=list(tensors),
     )
 
 
@@ -378,7 +376,6 @@ def _run_graph(program: Program, feeds: dict[str, np.ndarray], initial: dict[str
         {name: np.asarray(outputs[name]) for name in traced_types},
         traced_types,
         graph_def=concrete.graph.as_graph_def(),
-        order=list(traced_types),
     )
 
 
@@ -402,7 +399,6 @@ def _run_session(program: Program, feeds: dict[str, np.ndarray], initial: dict[s
         {name: np.asarray(value) for name, value in values.items()},
         {name: _type_name(tensor) for name, tensor in tensors.items()},
         graph_def=graph.as_graph_def(),
-        order=list(tensors),
     )
 
 

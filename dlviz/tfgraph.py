@@ -341,12 +341,3 @@ def _fold_series(group: dict[str, str], threshold: int) -> dict[str, str]:
             for name in names:
                 renamed[name] = f"{family}_[{len(names)}]"
     return {node: renamed.get(name, name) for node, name in group.items()}
-
-
-def scopes(graph: nx.DiGraph) -> list[str]:
-    """Every name scope in a graph (for an 'expand' picker)."""
-    found = set()
-    for node in graph.nodes:
-        parts = node.split("/")
-        found.update("/".join(parts[:depth]) for depth in range(1, len(parts)))
-    return sorted(found)
