@@ -9,6 +9,8 @@ import networkx as nx
 import numpy as np
 import plotly.graph_objects as go
 
+from dlviz.text import plotly_safe
+
 KIND_STYLE = {
     "placeholder": {"color": "#1f77b4", "symbol": "square", "label": "placeholder (fed at run time)"},
     "variable": {"color": "#2ca02c", "symbol": "diamond", "label": "variable (state kept between runs)"},
@@ -124,20 +126,16 @@ def _groups(graph: nx.DiGraph, group_by: str):
 
 
 def _short_label(node: str) -> str:
-    return _escape(node if len(node) <= 22 else "…" + node[-21:])
+    return plotly_safe(node if len(node) <= 22 else "…" + node[-21:])
 
 
 def _hover(node: str, data: dict[str, Any]) -> str:
-    lines = [f"<b>{_escape(node)}</b>", f"kind: {data.get('kind')}", f"op: {_escape(str(data.get('description', data.get('op'))))}"]
+    lines = [f"<b>{plotly_safe(node)}</b>", f"kind: {data.get('kind')}", f"op: {plotly_safe(str(data.get('description', data.get('op'))))}"]
     if "shape" in data:
         lines.append(f"shape: {data['shape']}  dtype: {data.get('dtype')}")
     if data.get("summary"):
-        lines.append(f"value: {_escape(data['summary'])}")
+        lines.append(f"value: {plotly_safe(data['summary'])}")
     return "<br>".join(lines)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _add_edges(figure: go.Figure, graph: nx.DiGraph, positions: dict[Any, tuple[float, float]]) -> list[dict]:
