@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from dlviz import explain, explorer, figures, links, modelio
+from dlviz import explain, explorer, figures, links
 from views._resources import demo_model
 from views._share import read_link, show_link_notices, write_link
+from views._uploads import uploaded_model
 
 st.title("TensorFlow graphs")
 st.markdown(
@@ -55,15 +56,11 @@ else:
         model = demo_model().model
     else:
         upload = st.file_uploader("A .keras file", type=["keras", "h5"], key="graph_upload")
-        model = None
-        if upload is not None:
-            try:
-                model = modelio.load_model(upload.getvalue(), upload.name)
-            except modelio.ModelFileError as error:
-                st.error(f"**{upload.name}** cannot be used: {error}")
-        if model is None:
+        uploaded = uploaded_model(upload, "graph_upload_model")  # read once, not on every rerun
+        if uploaded is None:
             st.info("Upload a Keras model (.keras) to see its graphs.")
             st.stop()
+        model = uploaded.model
     cache = st.session_state.setdefault("graph_cache", {})
     key = (id(model), view)
     if key not in cache:

@@ -5,10 +5,11 @@ import io
 import numpy as np
 import streamlit as st
 
-from dlviz import charts, datasets, images, inspect, links, modelio
+from dlviz import charts, datasets, images, inspect, links
 from dlviz import inspect_figures as figures
 from views._resources import demo_model, shipped_dataset
 from views._share import read_link, show_link_notices, write_link
+from views._uploads import uploaded_model
 
 st.title("Look inside a CNN")
 st.markdown("Pick a model and an image; every layer's output below comes from one real forward pass.")
@@ -27,13 +28,7 @@ elif source == "Demo model (digits)":
     current = demo_model()
 else:
     upload = st.file_uploader("A .keras file saved with model.save()", type=["keras", "h5"], key="inspect_model_upload")
-    if upload is not None and st.session_state.get("inspect_upload_name") != (upload.name, upload.size):
-        try:
-            st.session_state.inspect_upload = modelio.describe_upload(modelio.load_model(upload.getvalue(), upload.name), upload.name)
-            st.session_state.inspect_upload_name = (upload.name, upload.size)
-        except modelio.ModelFileError as error:
-            st.error(f"**{upload.name}** cannot be used: {error}")
-    current = st.session_state.get("inspect_upload")
+    current = uploaded_model(upload, "inspect_upload")
     if current is None:
         st.info("Upload a Keras CNN (.keras) to look inside it, or choose the demo model.")
         st.stop()

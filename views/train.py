@@ -9,6 +9,7 @@ from dlviz import architecture, charts, datasets, jobs, links, modelio, training
 from dlviz.architecture import ArchitectureError, LayerSpec
 from views._resources import shipped_dataset
 from views._share import read_link, show_link_notices, write_link
+from views._uploads import uploaded_model
 
 st.title("Build and train a CNN")
 st.markdown(
@@ -247,13 +248,10 @@ if job is not None and not job.running:
 # -- Upload a model ------------------------------------------------------------------------------
 with st.expander("Or upload a trained Keras model (.keras)"):
     model_upload = st.file_uploader("A .keras file saved with model.save()", type=["keras", "h5"], key="model_upload")
-    if model_upload is not None and st.session_state.get("model_upload_name") != (model_upload.name, model_upload.size):
-        try:
-            model = modelio.load_model(model_upload.getvalue(), model_upload.name)
-            st.session_state.current_model = modelio.describe_upload(model, model_upload.name)
-            st.session_state.model_upload_name = (model_upload.name, model_upload.size)
-        except modelio.ModelFileError as error:
-            st.error(f"**{model_upload.name}** cannot be used: {error}")
+    uploaded = uploaded_model(model_upload, "train_upload")
+    if uploaded is not None and uploaded is not st.session_state.get("train_upload_applied"):
+        st.session_state.current_model = uploaded  # a newly accepted upload becomes the current model, once
+        st.session_state.train_upload_applied = uploaded
 current = st.session_state.get("current_model")
 if current is not None:
     st.success(f"Current model: {current.model.name} ({current.source}), input {current.input_shape}, "
