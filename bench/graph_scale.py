@@ -18,7 +18,9 @@ sys.path.insert(0, str(ROOT))
 import networkx as nx  # noqa: E402
 import numpy as np  # noqa: E402
 
-from dlviz import architecture, explorer, figures, tfgraph  # noqa: E402
+from dlviz.cnn import architecture  # noqa: E402
+from dlviz.figures import graph as figures  # noqa: E402
+from dlviz.graphs import explorer, tfgraph  # noqa: E402
 
 
 def timed(function, *args, **kwargs):

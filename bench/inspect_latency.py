@@ -17,8 +17,9 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from dlviz import datasets, inspect, modelio  # noqa: E402
-from dlviz import inspect_figures as figures  # noqa: E402
+from dlviz.cnn import inspect  # noqa: E402
+from dlviz.data import datasets, modelio  # noqa: E402
+from dlviz.figures import inspect as figures  # noqa: E402
 
 SAMPLES = 30
 

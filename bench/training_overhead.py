@@ -16,7 +16,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-from dlviz import architecture, datasets, training  # noqa: E402
+from dlviz.cnn import architecture  # noqa: E402
+from dlviz.data import datasets  # noqa: E402
+from dlviz.training import training  # noqa: E402
 
 ROUNDS = 3
 EPOCHS = 5

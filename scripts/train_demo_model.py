@@ -15,8 +15,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from dlviz import architecture, datasets, modelio, training  # noqa: E402
-from dlviz.architecture import layer  # noqa: E402
+from dlviz.cnn import architecture  # noqa: E402
+from dlviz.cnn.architecture import layer  # noqa: E402
+from dlviz.data import datasets, modelio  # noqa: E402
+from dlviz.training import training  # noqa: E402
 
 DEMO_LAYERS = [
     layer("Conv2D", filters=16, kernel=3, padding="same", activation="relu"),

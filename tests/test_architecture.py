@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from dlviz import architecture
-from dlviz.architecture import ArchitectureError, layer
+from dlviz.cnn import architecture
+from dlviz.cnn.architecture import ArchitectureError, layer
 
 
 @pytest.mark.parametrize("preset", list(architecture.PRESETS))

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dlviz import compgraph
-from dlviz.compgraph import MODES, GraphRunError
-from dlviz.presets import PRESETS
-from dlviz.program import parse
+from dlviz.graphs import compgraph
+from dlviz.graphs.compgraph import MODES, GraphRunError
+from dlviz.graphs.presets import PRESETS
+from dlviz.graphs.program import parse
 
 FEED_X = np.array([[0.5, -1.0, 2.0], [1.5, 0.3, -0.7]], dtype=np.float32)
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dlviz import datasets
-from dlviz.datasets import DatasetError
+from dlviz.data import datasets
+from dlviz.data.datasets import DatasetError
 
 
 @pytest.mark.parametrize(("name", "shape", "classes"), [

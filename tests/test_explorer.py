@@ -9,7 +9,8 @@ import keras
 import networkx as nx
 import pytest
 
-from dlviz import architecture, explorer, tfgraph
+from dlviz.cnn import architecture
+from dlviz.graphs import explorer, tfgraph
 
 
 @pytest.fixture(scope="module")

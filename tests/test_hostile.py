@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from dlviz import modelio
+from dlviz.data import modelio
 from tests.app_support import open_page
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dlviz import images
-from dlviz.images import ImageError
+from dlviz.data import images
+from dlviz.data.images import ImageError
 
 
 def encode(picture: Image.Image, fmt: str = "PNG", **options) -> bytes:

@@ -8,14 +8,16 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dlviz import datasets, inspect, modelio, training
+from dlviz.cnn import inspect
+from dlviz.data import datasets, modelio
+from dlviz.training import training
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 RNG = np.random.default_rng(0)
 
 
 def sequential_default():
-    from dlviz import architecture
+    from dlviz.cnn import architecture
 
     return architecture.build_model(architecture.default_layers(), (8, 8, 1), 10)
 

@@ -9,7 +9,8 @@ import numpy as np
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from dlviz import inspect, modelio
+from dlviz.cnn import inspect
+from dlviz.data import modelio
 from tests.app_support import APP, open_page
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"

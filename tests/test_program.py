@@ -2,9 +2,9 @@
 
 import pytest
 
-from dlviz import program
-from dlviz.presets import PRESETS
-from dlviz.program import ProgramError, parse
+from dlviz.graphs import program
+from dlviz.graphs.presets import PRESETS
+from dlviz.graphs.program import ProgramError, parse
 
 
 @pytest.mark.parametrize("name", list(PRESETS))

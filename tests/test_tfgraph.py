@@ -5,9 +5,10 @@ import itertools
 import networkx as nx
 import numpy as np
 
-from dlviz import compgraph, figures, tfgraph
-from dlviz.presets import PRESETS
-from dlviz.program import parse
+from dlviz.figures import graph as figures
+from dlviz.graphs import compgraph, tfgraph
+from dlviz.graphs.presets import PRESETS
+from dlviz.graphs.program import parse
 
 
 def traced_graph_def():

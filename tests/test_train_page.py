@@ -8,7 +8,8 @@ import numpy as np
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from dlviz import architecture, modelio
+from dlviz.cnn import architecture
+from dlviz.data import modelio
 from tests.app_support import open_page
 
 

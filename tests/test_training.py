@@ -5,8 +5,10 @@ import threading
 import numpy as np
 import pytest
 
-from dlviz import architecture, datasets, jobs, modelio, training
-from dlviz.architecture import layer
+from dlviz.cnn import architecture
+from dlviz.cnn.architecture import layer
+from dlviz.data import datasets, modelio
+from dlviz.training import jobs, training
 
 
 @pytest.fixture(scope="module")

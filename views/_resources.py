@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dlviz import datasets, modelio
+from dlviz.data import datasets, modelio
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 

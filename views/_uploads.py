@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dlviz import modelio
+from dlviz.data import modelio
 
 
 def uploaded_model(upload, state_key: str) -> modelio.CurrentModel | None:

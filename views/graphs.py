@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from dlviz import explain, explorer, figures, links
+from dlviz import explain, links
+from dlviz.figures import graph as figures
+from dlviz.graphs import explorer
 from views._resources import demo_model
 from views._share import read_link, show_link_notices, write_link
 from views._uploads import uploaded_model

@@ -6,7 +6,8 @@ import threading
 
 import streamlit as st
 
-from dlviz import explain, figures, tensors
+from dlviz import explain, tensors
+from dlviz.figures import values as figures
 
 st.title("dlviz — see deep learning work")
 st.markdown(

@@ -5,8 +5,11 @@ import io
 import numpy as np
 import streamlit as st
 
-from dlviz import charts, datasets, images, inspect, links
-from dlviz import inspect_figures as figures
+from dlviz import links
+from dlviz.cnn import inspect
+from dlviz.data import datasets, images
+from dlviz.figures import charts
+from dlviz.figures import inspect as figures
 from views._resources import demo_model, shipped_dataset
 from views._share import read_link, show_link_notices, write_link
 from views._uploads import uploaded_model

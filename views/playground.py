@@ -3,8 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from dlviz import compgraph, explain, figures, links, playground, program
-from dlviz.presets import DEFAULT_PRESET, PRESETS
+from dlviz import explain, links
+from dlviz.figures import graph as figures
+from dlviz.figures import values
+from dlviz.graphs import compgraph, playground, program
+from dlviz.graphs.presets import DEFAULT_PRESET, PRESETS
 from views._share import read_link, show_link_notices, write_link
 
 st.title("Computation-graph playground")
@@ -174,10 +177,10 @@ with your_tab:
             elif value.size <= 60 and value.ndim <= 2:
                 st.dataframe(pd.DataFrame(value.reshape(value.shape[0], -1)), key="value_table")
             if value.ndim == 2 and value.size > 1:
-                st.plotly_chart(figures.value_heatmap(value, f"{details.name} as a heatmap"), key="value_heatmap")
+                st.plotly_chart(values.value_heatmap(value, f"{details.name} as a heatmap"), key="value_heatmap")
             if value.size > 60:
                 st.write({key: round(number, 5) for key, number in details.statistics.items()})
-                st.plotly_chart(figures.value_histogram(value, f"Values of {details.name}"), key="value_histogram")
+                st.plotly_chart(values.value_histogram(value, f"Values of {details.name}"), key="value_histogram")
         else:
             st.info("Fix the error above to see values.")
 

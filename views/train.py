@@ -5,8 +5,12 @@ import uuid
 import pandas as pd
 import streamlit as st
 
-from dlviz import architecture, charts, datasets, jobs, links, modelio, training
-from dlviz.architecture import ArchitectureError, LayerSpec
+from dlviz import links
+from dlviz.cnn import architecture
+from dlviz.cnn.architecture import ArchitectureError, LayerSpec
+from dlviz.data import datasets, modelio
+from dlviz.figures import charts
+from dlviz.training import jobs, training
 from views._resources import shipped_dataset
 from views._share import read_link, show_link_notices, write_link
 from views._uploads import uploaded_model

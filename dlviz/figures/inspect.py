@@ -11,7 +11,7 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 
-from dlviz.inspect import PixelArithmetic, PoolWindows
+from dlviz.cnn.inspect import PixelArithmetic, PoolWindows
 from dlviz.text import plotly_safe, plotly_safe_all
 
 MAX_MAPS = 64

@@ -82,8 +82,8 @@ class CurrentModel:
     class_names: list[str]
     source: str  # e.g. "trained on digits", "uploaded my_model.keras"
     dataset_name: str | None = None
-    run: Any = None  # a dlviz.training.TrainingRun when trained here (its snapshots replay training)
-    dataset: Any = None  # the dlviz.datasets.Dataset it was trained on, for picking sample inputs
+    run: Any = None  # a dlviz.training.training.TrainingRun when trained here (its snapshots replay training)
+    dataset: Any = None  # the dlviz.data.datasets.Dataset it was trained on, for picking sample inputs
 
     @property
     def input_shape(self) -> tuple[int, ...]:

@@ -16,7 +16,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from dlviz.datasets import Dataset
+from dlviz.data.datasets import Dataset
 
 OPTIMIZERS = {
     "adam": "Adam",

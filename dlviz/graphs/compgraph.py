@@ -19,7 +19,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from dlviz.program import MAX_TENSOR_ELEMENTS, Node, Program
+from dlviz.graphs.program import MAX_TENSOR_ELEMENTS, Node, Program
 
 MODES = ("eager", "graph", "session")
 MODE_LABELS = {

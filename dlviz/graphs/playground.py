@@ -15,9 +15,10 @@ import networkx as nx
 import numpy as np
 import plotly.graph_objects as go
 
-from dlviz import compgraph, figures, program, tfgraph
-from dlviz.compgraph import GraphRunError, RunResult
-from dlviz.program import ProgramError
+from dlviz.figures import graph as figures
+from dlviz.graphs import compgraph, program, tfgraph
+from dlviz.graphs.compgraph import GraphRunError, RunResult
+from dlviz.graphs.program import ProgramError
 
 MAX_FEED_CHARS = 200_000
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,30}$")

@@ -13,7 +13,7 @@ from typing import Any
 
 import networkx as nx
 
-from dlviz import tfgraph
+from dlviz.graphs import tfgraph
 
 BUILTIN = {
     "ResNet50": ("ResNet50", (224, 224, 3)),

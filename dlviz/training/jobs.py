@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from dlviz import training
-from dlviz.datasets import Dataset
+from dlviz.data.datasets import Dataset
+from dlviz.training import training
 
 TRAINING_SLOTS = 1  # 2 cores: one training at a time keeps every page responsive
 _slots = threading.BoundedSemaphore(TRAINING_SLOTS)

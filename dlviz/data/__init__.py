@@ -1,0 +1,1 @@
+"""Everything that comes from outside: shipped and uploaded datasets, pictures, model files."""

@@ -1,0 +1,1 @@
+"""Computation graphs: the playground's language, running it three ways, and TensorFlow's own graphs."""

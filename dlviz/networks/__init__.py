@@ -1,0 +1,1 @@
+"""The notes' other networks: autoencoders, recurrent networks, Boltzmann machines."""
