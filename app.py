@@ -1,9 +1,22 @@
-"""dlviz: see deep learning work. The entrypoint only routes between the pages."""
+"""dlviz: see deep learning work. The entrypoint routes between the pages and starts TensorFlow's one loader.
 
+`streamlit run app.py` finds the `app` below and serves it: its start-up hook imports every library the
+pages use (but TensorFlow) before the first visitor, and starts TensorFlow's loader in the background,
+so by the time a class arrives nothing is left to import at the same moment in two threads.
+"""
+
+import importlib
+import pkgutil
 import sys
+from contextlib import asynccontextmanager
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import script_runner
+
+import dlviz
+from dlviz import runtime
+from views._pages import PAGES
+from views._resources import warm_up
 
 
 def _close_matplotlib_figures_only() -> None:
@@ -18,14 +31,29 @@ def _close_matplotlib_figures_only() -> None:
 
 script_runner._clean_problem_modules = _close_matplotlib_figures_only
 
-st.set_page_config(page_title="dlviz", page_icon="🧠", layout="wide")
+PAGE_LIBRARIES = ("pandas", "plotly.graph_objects", "plotly.subplots", "networkx", "PIL.Image", "streamlit_drawable_canvas")
 
-PAGES = [
-    st.Page("views/home.py", title="Home", icon=":material/home:", default=True),
-    st.Page("views/playground.py", title="Graph playground", icon=":material/hub:", url_path="playground"),
-    st.Page("views/train.py", title="Build & train a CNN", icon=":material/model_training:", url_path="train"),
-    st.Page("views/inspect.py", title="Look inside a CNN", icon=":material/visibility:", url_path="inspect"),
-    st.Page("views/graphs.py", title="TensorFlow graphs", icon=":material/account_tree:", url_path="graphs"),
-]
 
-st.navigation(PAGES).run()
+def import_page_libraries() -> None:
+    """Import, once and in one thread, every library and dlviz module the pages use (none imports TensorFlow)."""
+    for name in PAGE_LIBRARIES:
+        importlib.import_module(name)
+    for module in pkgutil.walk_packages(dlviz.__path__, "dlviz."):
+        importlib.import_module(module.name)
+
+
+if __name__ == "__main__":  # Streamlit runs this file as a script for every page view
+    runtime.start(warm_up)  # at once on the first request when served without the start-up hook; then a no-op
+    st.set_page_config(page_title="dlviz", page_icon="🧠", layout="wide")
+    pages = [st.Page(page.script, title=page.title, icon=page.icon, default=page.url is None, url_path=page.url)
+             for page in PAGES]
+    st.navigation(pages).run()
+else:  # `streamlit run app.py` imports this file once to find `app`, and serves it
+
+    @asynccontextmanager
+    async def start_up(_app):
+        import_page_libraries()
+        runtime.start(warm_up)
+        yield
+
+    app = st.App(__file__, lifespan=start_up)

@@ -34,12 +34,12 @@ def all_views(model, image, class_names) -> None:
             figures.feature_maps_figure(output, "layer")
         else:
             figures.vector_figure(output, layer.name)
-        if isinstance(layer, inspect.CONV_TYPES):
+        if inspect.is_conv(layer):
             figures.filters_figure(inspect.conv_filters(model, layer.name))
             figures.feature_maps_figure(inspect.pre_activation(model, layer.name, passed.conv_inputs[layer.name]), "layer", diverging=True)
             pixel = inspect.conv_pixel(model, image, layer.name, 1, 1, 0, passed)
             figures.pixel_figure(pixel, 0)
-        if isinstance(layer, inspect.POOL_TYPES):
+        if inspect.is_pool(layer):
             source = inspect.pooling_input(model, layer.name, passed)
             pool, strides, _ = inspect.pool_settings(model, layer.name)
             figures.pooling_figure(source[..., 0], inspect.max_pool_windows(source[..., 0], pool, strides), output[..., 0])

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from dlviz.runtime import tf
+
 
 @dataclass(frozen=True)
 class TensorExample:
@@ -49,7 +51,6 @@ def rank_recipes() -> list[tuple[str, str, str, np.ndarray]]:
 
 def rank_examples() -> list[TensorExample]:
     """A scalar, a vector, a matrix, a volume and a batch of volumes, each a `tf.constant`."""
-    import tensorflow as tf
 
     examples = []
     for title, meaning, code, array in rank_recipes():

@@ -1,6 +1,8 @@
-"""Names that come from users or files, made safe to show as text."""
+"""Names and messages that come from users or files, made safe to show as text."""
 
 from collections.abc import Iterable
+
+_MARKDOWN_PUNCTUATION = "\\`*_{}[]()#+-.!|<>~$:&=^%@\"'"
 
 
 def plotly_safe(text: object) -> str:
@@ -10,3 +12,16 @@ def plotly_safe(text: object) -> str:
 
 def plotly_safe_all(texts: Iterable[object]) -> list[str]:
     return [plotly_safe(text) for text in texts]
+
+
+def markdown_safe(text: object, limit: int = 300) -> str:
+    """Text for Streamlit's Markdown (st.error, st.warning, st.markdown…): shown literally, never as a link,
+    an image, a heading, colour, maths or HTML; long text is cut to `limit` characters.
+
+    Every ASCII punctuation mark that Markdown (or Streamlit's extensions) could read is backslash-escaped,
+    which CommonMark renders as the character itself."""
+    text = str(text)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    text = " ".join(text.split())  # no line breaks: a new line could start a heading, a list or a table
+    return "".join("\\" + character if character in _MARKDOWN_PUNCTUATION else character for character in text)

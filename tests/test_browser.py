@@ -64,7 +64,7 @@ def test_train_one_epoch_and_see_the_curves(app_url):
         page.wait_for_timeout(1500)
         page.get_by_role("button", name="Train").click()
         page.get_by_text("Test accuracy").wait_for(timeout=120_000)
-        assert page.get_by_text("Done · epoch 1 of 1").count() == 1
+        assert page.get_by_text("Finished 1 epoch").count() == 1
         curves = page.locator(".js-plotly-plot").filter(has_text="Loss (lower is better)")
         assert curves.count() == 1
         points = page.evaluate(

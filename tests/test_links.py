@@ -44,3 +44,14 @@ def test_inspect_link_out_of_range_falls_back_with_a_notice():
     warnings = " ".join(warning.value for warning in app.warning)
     assert "class 42" in warnings and "no_such_layer" in warnings
     assert app.selectbox(key="inspect_class").value == 0
+
+
+def test_markdown_safe_shows_hostile_text_literally():
+    from dlviz.text import markdown_safe
+
+    shown = markdown_safe("[Session expired - sign in](https://evil.example) ![x](https://evil.example/x.png) **b** $x$ :red[r]")
+    import re
+
+    assert not re.search(r"(?<!\\)[\[\]()!*$:]", shown)  # every mark Markdown could read is escaped
+    assert shown.replace("\\", "") == "[Session expired - sign in](https://evil.example) ![x](https://evil.example/x.png) **b** $x$ :red[r]"
+    assert markdown_safe("a\n# heading") == "a \\# heading" and len(markdown_safe("x" * 1000)) == 300

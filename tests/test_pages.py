@@ -23,7 +23,9 @@ def chart_specs(app: AppTest) -> dict[str, dict]:
 
 
 def test_home_page_draws_real_tensors_of_every_rank():
-    import tensorflow  # noqa: F401  (already loaded here, so the page draws at once)
+    from dlviz import runtime
+
+    runtime.require()  # TensorFlow already loaded by the one loader, so the page draws at once
 
     app = AppTest.from_file(APP, default_timeout=120).run()
     assert not app.exception

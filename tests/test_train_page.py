@@ -43,8 +43,8 @@ def test_pick_data_edit_a_layer_train_one_epoch_and_see_results():
     assert len(curves["data"][0]["x"]) == 1
     accuracy = float(app.metric[0].value.rstrip("%")) / 100
     current = app.session_state["current_model"]
-    direct = np.mean(np.argmax(current.model.predict(app.session_state["job"].dataset.x_test, verbose=0), 1)
-                     == app.session_state["job"].dataset.y_test)
+    direct = np.mean(np.argmax(current.model.predict(current.dataset.x_test, verbose=0), 1)
+                     == current.dataset.y_test)
     assert abs(accuracy - direct) < 0.001 and accuracy > 0.2
     assert current.class_names[0] == "circle" and current.model.get_layer("conv2d_1").filters == 4
 

@@ -1,19 +1,61 @@
-"""Shared, read-only things every session may use, loaded once per server (never a user's own work)."""
+"""Shared, read-only things every session may use, built once per server (never a user's own work).
 
+Each goes through `dlviz.shared`: built once under a lock by whichever visitor (or the start-up
+warm-up) asks first, never half-built, and a failed build is tried again by the next request.
+"""
+
+import uuid
 from pathlib import Path
 
 import streamlit as st
 
+from dlviz import shared
+from dlviz.cnn import inspect
 from dlviz.data import datasets, modelio
+from dlviz.graphs import explorer
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
-@st.cache_resource(show_spinner="Loading the dataset…")
+def _shared(key, build, message: str):
+    if shared.ready(key):
+        return shared.resource(key, build)
+    with st.spinner(message):
+        return shared.resource(key, build)
+
+
 def shipped_dataset(name: str) -> datasets.Dataset:
-    return datasets.load(name)  # never modified after loading
+    """A dataset that works offline (or from the Keras cache); never modified after loading."""
+    return _shared(("dataset", name), lambda: datasets.load(name), f"Loading the {name} dataset…")
 
 
-@st.cache_resource(show_spinner="Loading the demo model…")
 def demo_model() -> modelio.CurrentModel:
-    return modelio.load_demo(ASSETS)  # only ever read: forward passes, never training
+    """The shipped demo model; only ever read (forward passes), never trained."""
+    return _shared("demo_model", _load_demo, "Loading the demo model…")
+
+
+def _load_demo() -> modelio.CurrentModel:
+    demo = modelio.load_demo(ASSETS)
+    dataset = shared.resource(("dataset", demo.dataset_name), lambda: datasets.load(demo.dataset_name))
+    inspect.forward(demo.model, dataset.x_test[0])  # traces the one-pass extractor, so the first visitor does not wait
+    return demo
+
+
+def builtin_graph(name: str, view: str) -> explorer.BuiltGraph:
+    """A built-in architecture's graph in one view (random weights, no download); traced once per server."""
+    return _shared(("builtin_graph", name, view), lambda: explorer.build(_builtin_model(name), view),
+                   f"Building {name} and tracing its graph with TensorFlow…")
+
+
+def _builtin_model(name: str):
+    return shared.resource(("builtin", name), lambda: explorer.builtin_model(name))  # shared and never trained
+
+
+def warm_up() -> None:
+    """Run by TensorFlow's loader thread once it is ready: prepare what the first visitors will ask for."""
+    shared.resource("demo_model", _load_demo)
+
+
+def session_owner() -> str:
+    """A stable id for this browser session, so the training queue can share places fairly between visitors."""
+    return st.session_state.setdefault("session_owner", uuid.uuid4().hex)

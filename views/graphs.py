@@ -5,8 +5,9 @@ import streamlit as st
 from dlviz import explain, links
 from dlviz.figures import graph as figures
 from dlviz.graphs import explorer
-from views._resources import demo_model
+from views._resources import builtin_graph, demo_model
 from views._share import read_link, show_link_notices, write_link
+from views._tensorflow import require_tensorflow
 from views._uploads import uploaded_model
 
 st.title("TensorFlow graphs")
@@ -15,16 +16,7 @@ st.markdown(
     "`tf.function` train step: the forward ops, the gradient ops TensorFlow derived from them, and the "
     "optimizer's variable updates — auto-differentiation made visible."
 )
-
-
-@st.cache_resource(show_spinner="Building the architecture (random weights, no download)…")
-def builtin(name: str):
-    return explorer.builtin_model(name)  # shared and never trained: safe to cache for everyone
-
-
-@st.cache_resource(show_spinner="Tracing the graph with TensorFlow…")
-def builtin_graph(name: str, view: str) -> explorer.BuiltGraph:
-    return explorer.build(builtin(name), view)
+require_tensorflow()
 
 
 link = read_link("graphs", {"arch": links.Param(list(explorer.BUILTIN)), "view": links.Param(list(explorer.VIEWS))})

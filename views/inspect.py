@@ -12,10 +12,12 @@ from dlviz.figures import charts
 from dlviz.figures import inspect as figures
 from views._resources import demo_model, shipped_dataset
 from views._share import read_link, show_link_notices, write_link
+from views._tensorflow import require_tensorflow
 from views._uploads import uploaded_model
 
 st.title("Look inside a CNN")
 st.markdown("Pick a model and an image; every layer's output below comes from one real forward pass.")
+require_tensorflow()
 
 
 link = read_link("inspect", {"class": links.Param(minimum=0, maximum=999), "index": links.Param(minimum=0, maximum=99_999),
@@ -132,10 +134,10 @@ sample = mode == "Dataset sample"
 write_link({"class": st.session_state.get("inspect_class") if sample else None,
             "index": st.session_state.get("inspect_index") if sample else None, "layer": layer_name})
 st.markdown(inspect.explain_layer(layer))
-is_conv, is_plain_conv = isinstance(layer, inspect.CONV_TYPES), type(layer).__name__ == "Conv2D"
+is_conv, is_plain_conv = inspect.is_conv(layer), type(layer).__name__ == "Conv2D"
 tab_names = ["Feature maps" if output.ndim == 3 else "Activations"]
 tab_names += ["Filters"] * is_conv + ["One pixel", "What-if"] * is_plain_conv
-tab_names += ["Max pooling"] * isinstance(layer, inspect.POOL_TYPES)
+tab_names += ["Max pooling"] * inspect.is_pool(layer)
 tab_names += ["Replay training"] * bool(current.run is not None and current.run.snapshots)
 tabs = dict(zip(tab_names, st.tabs(tab_names)))
 

@@ -9,9 +9,11 @@ from dlviz.figures import values
 from dlviz.graphs import compgraph, playground, program
 from dlviz.graphs.presets import DEFAULT_PRESET, PRESETS
 from views._share import read_link, show_link_notices, write_link
+from views._tensorflow import require_tensorflow
 
 st.title("Computation-graph playground")
 st.markdown(explain.GRAPH)
+require_tensorflow()
 
 if "program_text" not in st.session_state:
     st.session_state.program_text = PRESETS[DEFAULT_PRESET]

@@ -11,8 +11,9 @@ from dlviz.cnn.architecture import ArchitectureError, LayerSpec
 from dlviz.data import datasets, modelio
 from dlviz.figures import charts
 from dlviz.training import jobs, training
-from views._resources import shipped_dataset
+from views._resources import session_owner, shipped_dataset
 from views._share import read_link, show_link_notices, write_link
+from views._tensorflow import require_tensorflow
 from views._uploads import uploaded_model
 
 st.title("Build and train a CNN")
@@ -21,6 +22,7 @@ st.markdown(
     "shape, then train it with real TensorFlow. The trained model becomes your current model on the "
     "other pages."
 )
+require_tensorflow()
 
 
 # -- 1. Data -------------------------------------------------------------------------------
@@ -174,7 +176,7 @@ config = training.TrainConfig(int(epochs), int(batch_size), float(learning_rate)
 def start_training() -> None:
     try:
         model = architecture.build_model(layers, dataset.input_shape, dataset.num_classes)
-        st.session_state.job = jobs.start(model, dataset, config)
+        st.session_state.job = jobs.start(model, dataset, config, owner=session_owner(), label="CNN")
         st.session_state.job_class_names = list(dataset.class_names)
         st.session_state.job_dataset = dataset
         st.session_state.train_error = None
@@ -194,14 +196,11 @@ def live_training() -> None:
     if job is None:
         st.info("Press **Train** to train this model; the curves will move as it learns.")
         return
-    if job.status == "waiting":
-        st.info(f"Waiting for another training on this server to finish (position {job.queue_position() + 1} in the queue)…")
     history = job.run.history if job.run else []
-    epoch_text = f"epoch {len(history)} of {job.config.epochs}"
-    st.progress(job.progress, text=f"{job.status.capitalize()} · {epoch_text}")
+    st.progress(job.progress, text=job.summary())
     if job.running:
         st.button("Stop", on_click=job.request_stop, key="stop")
-    st.plotly_chart(charts.training_curves(history, job.config.epochs), key="curves")
+    st.plotly_chart(charts.training_curves(history, job.epochs), key="curves")
     if not job.running and st.session_state.get("job_polling"):
         st.session_state.job_polling = False
         st.rerun(scope="app")  # training ended: show the results and stop polling
@@ -217,13 +216,14 @@ if job is not None and not job.running:
         st.error(job.error)
     elif job.run.stopped and job.run.stopped != "stopped by you":
         st.error(f"Training was stopped: {job.run.stopped}")
-    if job.status == "done":
+    if job.status == "done" and job.evaluation is not None:
         if st.session_state.get("current_job") is not job:
             st.session_state.current_job = job
-            st.session_state.model_bytes = modelio.save_model(job.model)
+            trained_on = st.session_state.job_dataset
+            st.session_state.model_bytes = modelio.save_model(job.run.model)
             st.session_state.current_model = modelio.CurrentModel(
-                job.model, st.session_state.job_class_names, f"trained on {job.dataset.name}", job.dataset.name, job.run,
-                job.dataset,
+                job.run.model, st.session_state.job_class_names, f"trained on {trained_on.name}", trained_on.name, job.run,
+                trained_on,
             )
         st.header("4 · Results")
         if job.run.stopped == "stopped by you":
@@ -237,10 +237,11 @@ if job is not None and not job.running:
         confusion_column.plotly_chart(charts.confusion_figure(evaluation.confusion, names), key="confusion")
         with wrong_column:
             wrong = evaluation.misclassified[:24]
-            st.markdown(f"**Misclassified test images** ({len(evaluation.misclassified)} of {len(job.dataset.y_test)})")
+            st.markdown(f"**Misclassified test images** ({len(evaluation.misclassified)} of {len(st.session_state.job_dataset.y_test)})")
             if len(wrong):
-                captions = [f"{names[job.dataset.y_test[i]]}→{names[evaluation.predictions[i]]}" for i in wrong]
-                st.plotly_chart(charts.misclassified_figure(job.dataset.x_test[wrong], captions, columns=6), key="misclassified")
+                tested = st.session_state.job_dataset
+                captions = [f"{names[tested.y_test[i]]}→{names[evaluation.predictions[i]]}" for i in wrong]
+                st.plotly_chart(charts.misclassified_figure(tested.x_test[wrong], captions, columns=6), key="misclassified")
             else:
                 st.success("Every test image was classified correctly.")
         download_columns = st.columns(2)

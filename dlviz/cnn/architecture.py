@@ -12,6 +12,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from dlviz.runtime import keras
+
 KINDS = (
     "Conv2D",
     "MaxPool2D",
@@ -312,8 +314,6 @@ def _layer_code(spec: LayerSpec) -> str:
 def build_model(layers: list[LayerSpec], input_shape: tuple[int, int, int], num_classes: int):
     """A real `keras.Model` for the stack, with a softmax output layer named 'predictions'."""
     summarise(layers, input_shape, num_classes)  # validate first: plain-language errors, not Keras ones
-    import keras
-
     built = [keras.Input(shape=tuple(input_shape), name="image")]
     for index, spec in enumerate(layers, start=1):
         s, name = spec.setting, layer_name(index, spec)

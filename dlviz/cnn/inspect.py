@@ -11,12 +11,19 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
-import keras
 import numpy as np
-import tensorflow as tf
 
-CONV_TYPES = (keras.layers.Conv2D, keras.layers.DepthwiseConv2D, keras.layers.SeparableConv2D)
-POOL_TYPES = (keras.layers.MaxPooling2D, keras.layers.AveragePooling2D)
+from dlviz.runtime import keras, tf
+
+
+def is_conv(layer: Any) -> bool:
+    """A convolution with filters to show: Conv2D, DepthwiseConv2D or SeparableConv2D."""
+    return isinstance(layer, keras.layers.Conv2D | keras.layers.DepthwiseConv2D | keras.layers.SeparableConv2D)
+
+
+def is_pool(layer: Any) -> bool:
+    """A max or average pooling layer."""
+    return isinstance(layer, keras.layers.MaxPooling2D | keras.layers.AveragePooling2D)
 
 
 class InspectError(ValueError):
@@ -38,7 +45,7 @@ def check_model(model: Any) -> None:
             f"This model's input has shape {shape}; the inspector needs an image input of a fixed size, "
             "(batch, height, width, 1 or 3 channels)."
         )
-    if not any(isinstance(layer, CONV_TYPES) for layer in model.layers):
+    if not any(is_conv(layer) for layer in model.layers):
         raise InspectError(
             "This model has no convolution layer (Conv2D, DepthwiseConv2D or SeparableConv2D), so there are no "
             "filters or feature maps to show. Train a CNN on the Build & train page or upload one."
@@ -70,7 +77,7 @@ def _extractor(model: Any) -> tuple[Any, list[str], list[str]]:
     """A model that returns every layer's output (and every conv layer's input) at once; cached."""
     if model not in _extractors:
         layers = inspectable_layers(model)
-        convs = [layer for layer in layers if isinstance(layer, CONV_TYPES) and _single_input(layer)]
+        convs = [layer for layer in layers if is_conv(layer) and _single_input(layer)]
         outputs = [layer.output for layer in layers] + [layer.input for layer in convs]
         extractor = keras.Model(model.inputs[0], outputs)
         # Compiled once: an eager call of a many-output model costs several times the graph call.
@@ -125,7 +132,7 @@ def _as_batch(model: Any, image: np.ndarray) -> np.ndarray:
 # -- filters and pre-activation --------------------------------------------------------------
 def conv_layer(model: Any, layer_name: str) -> Any:
     layer = model.get_layer(layer_name)
-    if not isinstance(layer, CONV_TYPES):
+    if not is_conv(layer):
         raise InspectError(f"Layer '{layer_name}' is a {type(layer).__name__}, not a convolution.")
     return layer
 
@@ -259,7 +266,7 @@ def _pair(value: int | tuple[int, int]) -> tuple[int, int]:
 
 def pool_settings(model: Any, layer_name: str) -> tuple[tuple[int, int], tuple[int, int], str]:
     layer = model.get_layer(layer_name)
-    if not isinstance(layer, POOL_TYPES):
+    if not is_pool(layer):
         raise InspectError(f"Layer '{layer_name}' is not a pooling layer.")
     return tuple(layer.pool_size), tuple(layer.strides), layer.padding
 

@@ -15,6 +15,9 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, UnidentifiedImageError
 
+from dlviz import runtime
+from dlviz.runtime import keras
+
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_IMAGES = 20_000
@@ -117,9 +120,7 @@ def load(name: str, seed: int = 0) -> Dataset:
 
 
 def _digits(upscale: bool) -> Dataset:
-    from sklearn.datasets import load_digits
-
-    bunch = load_digits()
+    bunch = runtime.imported("sklearn.datasets").load_digits()
     images = (bunch.images / 16.0).astype(np.float32)
     if upscale:
         images = np.stack([_resize(image, 28) for image in images])
@@ -207,8 +208,6 @@ def _keras_dataset(name: str) -> Dataset:
     entry, description = KERAS[name]
     if not (keras_cache_dir() / entry).exists():
         raise DatasetError(unavailable()[name])
-    import keras
-
     try:
         (x_train, y_train), (x_test, y_test) = getattr(keras.datasets, name).load_data()
     except Exception as error:  # a cache that is present but broken must not hang or crash the page

@@ -9,6 +9,8 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
+from dlviz.runtime import keras
+
 MAX_MODEL_BYTES = 50 * 1024 * 1024
 
 
@@ -55,8 +57,6 @@ def load_model(data: bytes, filename: str = "model.keras") -> Any:
             "This model contains a Lambda layer, which holds Python code. dlviz never runs code from uploaded "
             "files; rebuild the model without Lambda layers."
         )
-    import keras
-
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "upload.keras")
         with open(path, "wb") as handle:

@@ -20,6 +20,7 @@ import networkx as nx
 import numpy as np
 
 from dlviz.graphs.program import MAX_TENSOR_ELEMENTS, Node, Program
+from dlviz.runtime import tf
 
 MODES = ("eager", "graph", "session")
 MODE_LABELS = {
@@ -47,12 +48,6 @@ class RunResult:
     tensor_types: dict[str, str]
     seconds: float = 0.0
     graph_def: Any = None  # a GraphDef for "graph" and "session"; None for "eager"
-
-
-def _tf():
-    import tensorflow as tf  # imported lazily: the home page must not pay for it
-
-    return tf
 
 
 # -- feeds ------------------------------------------------------------------------------------
@@ -112,7 +107,6 @@ def format_shape(shape: Any) -> str:
 # -- initial values -----------------------------------------------------------------------
 def initial_values(program: Program) -> dict[str, np.ndarray]:
     """Values of constants and variables' initial values, identical in every mode."""
-    tf = _tf()
     values = {}
     for node in program.nodes:
         if node.kind not in ("constant", "variable"):
@@ -190,14 +184,13 @@ class _Backend:
     def variable(self, node: Node, initial: np.ndarray) -> Any: ...
 
     def constant(self, node: Node, value: np.ndarray) -> Any:
-        return _tf().constant(value)
+        return tf.constant(value)
 
     def gradient(self, of: Any, source: Any) -> Any: ...
 
 
 def _build(program: Program, backend: _Backend, initial: dict[str, np.ndarray], tensors: dict[str, Any]) -> None:
     """Create every node with TensorFlow ops, in program order, filling `tensors` by name."""
-    tf = _tf()
     for node in program.nodes:
         with tf.name_scope(node.name):
             try:
@@ -271,23 +264,22 @@ class _EagerBackend(_Backend):
         self.tape = tape
 
     def placeholder(self, node: Node) -> Any:
-        tensor = _tf().constant(self.feeds[node.name])
+        tensor = tf.constant(self.feeds[node.name])
         self.tape.watch(tensor)
         return tensor
 
     def variable(self, node: Node, initial: np.ndarray) -> Any:
-        variable = _tf().Variable(initial, trainable=node.attrs.get("trainable", True), name=node.name)
+        variable = tf.Variable(initial, trainable=node.attrs.get("trainable", True), name=node.name)
         self.tape.watch(variable)
         return variable
 
     def constant(self, node: Node, value: np.ndarray) -> Any:
         # Watched so that a gradient with respect to a constant (d/dx of x³) is defined, as in TF1.
-        tensor = _tf().constant(value)
+        tensor = tf.constant(value)
         self.tape.watch(tensor)
         return tensor
 
     def gradient(self, of: Any, source: Any) -> Any:
-        tf = _tf()
         return self.tape.gradient(of, source, unconnected_gradients=tf.UnconnectedGradients.ZERO)
 
 
@@ -313,15 +305,13 @@ class _GraphBackend(_EagerBackend):
 
 class _SessionBackend(_Backend):
     def placeholder(self, node: Node) -> Any:
-        tf = _tf()
         shape = node.attrs["shape"]
         return tf.compat.v1.placeholder(node.attrs.get("dtype", "float32"), shape=shape, name="value")
 
     def variable(self, node: Node, initial: np.ndarray) -> Any:
-        return _tf().compat.v1.Variable(initial, trainable=node.attrs.get("trainable", True), name="value")
+        return tf.compat.v1.Variable(initial, trainable=node.attrs.get("trainable", True), name="value")
 
     def gradient(self, of: Any, source: Any) -> Any:
-        tf = _tf()
         (result,) = tf.gradients(of, [source], unconnected_gradients=tf.UnconnectedGradients.ZERO)
         return result
 
@@ -331,7 +321,6 @@ def _type_name(value: Any) -> str:
 
 
 def _run_eager(program: Program, feeds: dict[str, np.ndarray], initial: dict[str, np.ndarray]) -> RunResult:
-    tf = _tf()
     tensors: dict[str, Any] = {}
     with tf.GradientTape(persistent=True) as tape:
         _build(program, _EagerBackend(feeds, tape), initial, tensors)
@@ -345,7 +334,6 @@ def _run_eager(program: Program, feeds: dict[str, np.ndarray], initial: dict[str
 
 def trace_function(program: Program, feeds: dict[str, np.ndarray], initial: dict[str, np.ndarray]):
     """The program as a `tf.function` traced for the feeds' shapes, and the types seen while tracing."""
-    tf = _tf()
     variables = {
         node.name: tf.Variable(initial[node.name], trainable=node.attrs.get("trainable", True), name=node.name)
         for node in program.variables
@@ -368,7 +356,6 @@ def trace_function(program: Program, feeds: dict[str, np.ndarray], initial: dict
 
 
 def _run_graph(program: Program, feeds: dict[str, np.ndarray], initial: dict[str, np.ndarray]) -> RunResult:
-    tf = _tf()
     concrete, traced_types, _ = trace_function(program, feeds, initial)
     outputs = concrete(**{name: tf.constant(value) for name, value in feeds.items()})
     return RunResult(
@@ -380,7 +367,6 @@ def _run_graph(program: Program, feeds: dict[str, np.ndarray], initial: dict[str
 
 
 def _run_session(program: Program, feeds: dict[str, np.ndarray], initial: dict[str, np.ndarray]) -> RunResult:
-    tf = _tf()
     graph = tf.Graph()
     tensors: dict[str, Any] = {}
     with graph.as_default():

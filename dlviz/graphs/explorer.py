@@ -14,6 +14,7 @@ from typing import Any
 import networkx as nx
 
 from dlviz.graphs import tfgraph
+from dlviz.runtime import keras, tf
 
 BUILTIN = {
     "ResNet50": ("ResNet50", (224, 224, 3)),
@@ -31,8 +32,6 @@ class ExplorerError(ValueError):
 
 def builtin_model(name: str) -> Any:
     """A Keras application's architecture with random weights: no download is ever needed."""
-    import keras
-
     if name not in BUILTIN:
         raise ExplorerError(f"Unknown architecture {name!r}; choose one of {', '.join(BUILTIN)}.")
     constructor, shape = BUILTIN[name]
@@ -151,8 +150,6 @@ def to_dot(graph: nx.DiGraph) -> str:
 
 def tensorboard_zip(graph_data: Any) -> bytes:
     """A zipped TensorBoard log directory holding a graph (a tf.Graph or GraphDef); open with `tensorboard --logdir`."""
-    import tensorflow as tf
-
     if graph_data is None:
         raise ExplorerError("The TensorBoard export needs an op graph view (inference or training step).")
     with tempfile.TemporaryDirectory() as folder:

@@ -8,6 +8,8 @@ from typing import Any
 
 import networkx as nx
 
+from dlviz.runtime import keras, tf
+
 # Ops that exist to move variables around rather than to compute: drawn as variable plumbing.
 VARIABLE_OPS = {"VarHandleOp", "ReadVariableOp", "AssignVariableOp", "VariableV2", "Assign", "VarIsInitializedOp"}
 PLACEHOLDER_OPS = {"Placeholder", "PlaceholderWithDefault"}
@@ -29,8 +31,6 @@ def op_kind(name: str, op: str) -> str:
 
 def from_graph_def(graph_def: Any) -> nx.DiGraph:
     """A GraphDef as a DiGraph: nodes carry op, kind and output shape/dtype; edges data or control."""
-    import tensorflow as tf
-
     graph = nx.DiGraph()
     shapes: dict[str, tuple[str, str]] = {}
     imported = tf.Graph()
@@ -177,9 +177,6 @@ def from_function_graph(graph: Any) -> nx.DiGraph:
 
 def trace_keras(model: Any, training: bool = False) -> Any:
     """The concrete function of one inference call, or of one training step (forward, gradients, update)."""
-    import keras
-    import tensorflow as tf
-
     spec = tf.TensorSpec([None, *model.inputs[0].shape[1:]], model.inputs[0].dtype, name="images")
     if not training:
         return tf.function(lambda images: model(images, training=False)).get_concrete_function(spec)
