@@ -367,8 +367,42 @@ class Reader(language.Parser):
                 if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant) and isinstance(statement.value.value, str))]
         if not body or not isinstance(body[-1], ast.Return) or body[-1].value is None:
             raise self.error(definition, f"End {definition.name} with  return <tensor>  (straight-line code: assignments, then return).")
+        self.check_body(definition)
         self.bind_name(definition.name, definition)
         self.functions[definition.name] = _Function(definition.name, definition, parameters, compiled)
+
+    def check_body(self, definition: ast.FunctionDef) -> None:
+        """Refuse what a function body may not hold before it is ever called (it is read only where it is called)."""
+        for node in ast.walk(definition):
+            if node is definition:
+                continue
+            if isinstance(node, ast.stmt) and not isinstance(node, ast.Assign | ast.Return | ast.With | ast.Expr | ast.Pass):
+                raise self.error(node, REFUSED_STATEMENTS.get(type(node).__name__) or (
+                    f"{_describe_syntax(node).capitalize()} is not read inside a function: functions here are straight-line "
+                    "code (assignments, then return)."))
+            if isinstance(node, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp | ast.NamedExpr
+                          | ast.Await | ast.Yield | ast.YieldFrom):
+                raise self.error(node, f"{_describe_syntax(node).capitalize()} is not read here.")
+            if isinstance(node, ast.Attribute):
+                self.dotted(node)  # refuses names starting with _
+            if isinstance(node, ast.Call):
+                func = node.func
+                if isinstance(func, ast.Name):
+                    if func.id == definition.name:
+                        raise self.error(func, f"{func.id} calls itself; the playground draws straight-line code only.")
+                    if func.id not in self.functions and func.id != "print" and not language.is_function_name(func.id):
+                        raise self.error(func, self.unknown_function(func.id))
+                elif isinstance(func, ast.Attribute):
+                    path = self.dotted(func)
+                    module = self.modules.get(path[0]) if path else None
+                    if module == "numpy" and ".".join(path[1:]) not in NUMPY_FUNCTIONS:
+                        self.numpy_call(path, node, None)  # raises NumPy's refusal
+                    elif module == "keras":
+                        raise self.error(func, "Keras is not read here; build Keras models on the 'Build & train a CNN' page.")
+                    elif module is not None:
+                        self.tf_entry(func)  # raises for anything TensorFlow offers that is not read here
+                else:
+                    raise self.error(node, f"{_describe_syntax(func).capitalize()} cannot be called here.")
 
     def inline(self, call: ast.Call, function: _Function) -> list[str]:
         """A call of a function defined above: its body's nodes, named  f/…  in the graph; its results."""
@@ -455,6 +489,11 @@ class Reader(language.Parser):
             if tape.active:
                 tape.recorded.add(name)
         return name
+
+    def no_state_in_function(self, what: str, where: ast.AST) -> None:
+        if self.frames:
+            raise self.error(where, f"Create {what} outside functions: a function here computes with what it is given "
+                                    "(a tf.function creates variables only once, on its first call).")
 
     def mark_graph_code(self, what: str, where: ast.AST) -> None:
         if self.frames and self.frames[-1].function.compiled:
@@ -859,6 +898,8 @@ class Reader(language.Parser):
                 return self.add_op(name, "identity", (results[0],), {}, call) if name else results[0]
             if func.id == "print":
                 raise self.error(call, "print(...) goes on a line of its own.")
+            if func.id in ("variable", "placeholder"):
+                self.no_state_in_function(f"a {func.id}", call)
             if func.id in self.modules or func.id in self.sessions or func.id in self.tapes or func.id in self.initializers:
                 raise self.error(call, f"'{func.id}' cannot be called.")
             return super().call(call, name)
@@ -1049,6 +1090,7 @@ class Reader(language.Parser):
         return options
 
     def tf_variable(self, call: ast.Call, name: str | None, written: str) -> str:
+        self.no_state_in_function("a variable", call)
         if name is None:
             raise self.error(call, f"Give the variable a name of its own:  W = {written}(...)  on its own line.")
         given = self.arguments_by_name(call, ("initial_value", "trainable", "name", "dtype"), written, positional=1)
@@ -1088,6 +1130,7 @@ class Reader(language.Parser):
     def tf_placeholder(self, call: ast.Call, name: str | None, written: str) -> str:
         if name is None:
             raise self.error(call, f"Give the placeholder a name of its own:  x = {written}(tf.float32, shape=[None, 3]).")
+        self.no_state_in_function("a placeholder", call)
         self.mark_graph_code("a placeholder", call)
         given = self.arguments_by_name(call, ("dtype", "shape", "name"), written)
         if "dtype" not in given:
