@@ -6,15 +6,9 @@ import zipfile
 import numpy as np
 import pytest
 from PIL import Image
-from streamlit.testing.v1 import AppTest
 
 from dlviz.data import modelio
-from tests.app_support import open_page
-
-
-def messages(app: AppTest) -> str:
-    return " ".join(element.value for element in [*app.error, *app.warning])
-
+from tests.app_support import messages, open_page
 
 # -- the playground: programs, feeds, the add-a-node form -------------------------------------
 PROGRAMS = [

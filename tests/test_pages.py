@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.app_support import unescaped
+
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
 
@@ -76,7 +78,7 @@ def test_bad_program_shows_error_and_keeps_the_text():
     bad = 'x = __import__("os").system("touch /tmp/pwned")'
     app.text_area(key="program_text").input(bad).run()
     assert not app.exception
-    assert "not allowed" in app.error[0].value and "Line 1" in app.error[0].value
+    assert "not allowed" in unescaped(app.error[0].value) and "Line 1" in unescaped(app.error[0].value)
     assert app.text_area(key="program_text").value == bad
 
 
@@ -84,7 +86,7 @@ def test_shape_mismatch_shows_the_node_in_red():
     app = open_page("views/playground.py")
     app.text_area(key="program_text").input("a = constant(ones([3, 2]))\nb = constant(ones([3, 2]))\nc = a @ b").run()
     assert not app.exception
-    assert "Node 'c'" in app.error[0].value
+    assert "Node 'c'" in unescaped(app.error[0].value)
     graph = next(iter(chart_specs(app).values()))
     colours = {
         row[0]: colour for trace in graph["data"] if trace.get("customdata")
@@ -102,7 +104,7 @@ def test_feeds_are_checked(feed):
         assert not app.error
         assert app.dataframe[-1].value.shape[0] > 0
     else:
-        assert "x" in app.error[0].value
+        assert "x" in unescaped(app.error[0].value)
         assert app.text_area(key="feed_x").value == feed
 
 

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from dlviz.cnn import architecture
 from dlviz.data import modelio
-from tests.app_support import open_page
+from tests.app_support import open_page, unescaped
 
 
 def open_train_page() -> AppTest:
@@ -55,7 +55,7 @@ def test_an_invalid_stack_is_explained_and_kept():
         app.selectbox(key="new_layer").select("MaxPool2D").run()
         app.button(key="add_layer").click().run()
     assert not app.exception
-    assert "cannot work" in app.error[0].value and "Flatten" in app.error[0].value
+    assert "cannot work" in unescaped(app.error[0].value) and "Flatten" in unescaped(app.error[0].value)
     kinds = [spec.kind for _, spec in app.session_state["stack"]]
     assert kinds[-3:] == ["MaxPool2D"] * 3 and len(kinds) == len(architecture.default_layers()) + 3
     first = app.session_state["stack"][0][0]
@@ -91,7 +91,7 @@ def test_upload_own_images_and_a_bad_file_keeps_the_good_data():
     assert app.session_state["user_dataset"].class_names == ["dark", "light"]
     assert "2 classes" in " ".join(caption.value for caption in app.caption)
     app.file_uploader(key="data_upload").set_value(("bad.zip", b"not a zip", "application/zip")).run()
-    assert "bad.zip" in app.error[0].value and "not a readable zip" in app.error[0].value
+    assert "bad.zip" in unescaped(app.error[0].value) and "not a readable zip" in unescaped(app.error[0].value)
     assert app.session_state["user_dataset"].class_names == ["dark", "light"]
 
 
@@ -102,11 +102,11 @@ def test_model_upload_good_lambda_and_random_bytes():
     model = architecture.build_model(architecture.default_layers(), (8, 8, 1), 10)
     app.file_uploader(key="model_upload").set_value(("mine.keras", modelio.save_model(model), "application/octet-stream")).run()
     assert not app.exception and not app.error
-    assert "uploaded mine.keras" in app.success[-1].value
+    assert "uploaded mine.keras" in unescaped(app.success[-1].value)
     inputs = keras.Input((8, 8, 1))
     lambda_model = keras.Model(inputs, keras.layers.Lambda(lambda x: x + 1)(inputs))
     app.file_uploader(key="model_upload").set_value(("evil.keras", modelio.save_model(lambda_model), "application/octet-stream")).run()
-    assert "Lambda" in app.error[0].value
+    assert "Lambda" in unescaped(app.error[0].value)
     app.file_uploader(key="model_upload").set_value(("noise.keras", np.random.bytes(5000), "application/octet-stream")).run()
-    assert "not a .keras model" in app.error[0].value
-    assert "uploaded mine.keras" in app.success[-1].value  # the good model is still the current one
+    assert "not a .keras model" in unescaped(app.error[0].value)
+    assert "uploaded mine.keras" in unescaped(app.success[-1].value)  # the good model is still the current one

@@ -5,6 +5,7 @@ from collections.abc import Mapping
 import streamlit as st
 
 from dlviz import links
+from dlviz.text import markdown_safe
 
 
 def read_link(page: str, spec: Mapping[str, links.Param]) -> dict:
@@ -20,7 +21,7 @@ def read_link(page: str, spec: Mapping[str, links.Param]) -> dict:
 
 def show_link_notices(page: str) -> None:
     for notice in st.session_state.get(f"link_notices_{page}", []):
-        st.warning(notice)
+        st.warning(markdown_safe(notice))
 
 
 def write_link(values: Mapping[str, object]) -> None:

@@ -10,6 +10,7 @@ from dlviz.cnn import architecture
 from dlviz.cnn.architecture import ArchitectureError, LayerSpec
 from dlviz.data import datasets, modelio
 from dlviz.figures import charts
+from dlviz.text import markdown_safe
 from dlviz.training import jobs, training
 from views._resources import session_owner, shipped_dataset
 from views._share import read_link, show_link_notices, write_link
@@ -54,7 +55,7 @@ with data_column:
                 st.session_state.user_dataset = reader(upload.getvalue(), upload.name)
                 st.session_state.uploaded_name = (upload.name, upload.size)
             except datasets.DatasetError as error:
-                st.error(f"**{upload.name}** cannot be used: {error}")
+                st.error(f"**{markdown_safe(upload.name)}** cannot be used: {markdown_safe(error)}")
         dataset = st.session_state.get("user_dataset")
     else:
         dataset = shipped_dataset(name)
@@ -65,7 +66,7 @@ with data_column:
     st.caption(dataset.description)
     st.write(f"{len(dataset.x_train):,} training and {len(dataset.x_test):,} test images of shape {dataset.input_shape}.")
     for notice in dataset.notices:
-        st.warning(notice)
+        st.warning(markdown_safe(notice))
 with preview_column:
     st.plotly_chart(charts.samples_figure(dataset.samples_per_class(8), 8), key="samples")
     st.plotly_chart(charts.class_counts_figure(dataset.class_counts()), key="counts")
@@ -142,7 +143,7 @@ with table_column:
         rows = architecture.summarise(layers, dataset.input_shape, dataset.num_classes)
     except ArchitectureError as error:
         rows = None
-        st.error(f"**This stack cannot work.** {error.message}")
+        st.error(f"**This stack cannot work.** {markdown_safe(error.message)}")
     if rows:
         for note, row in zip(shape_notes, rows):
             note.caption(f"→ **{' × '.join(map(str, row.output_shape))}** · {row.formula}")
@@ -259,5 +260,5 @@ with st.expander("Or upload a trained Keras model (.keras)"):
         st.session_state.train_upload_applied = uploaded
 current = st.session_state.get("current_model")
 if current is not None:
-    st.success(f"Current model: {current.model.name} ({current.source}), input {current.input_shape}, "
+    st.success(f"Current model: {markdown_safe(current.model.name)} ({markdown_safe(current.source)}), input {current.input_shape}, "
                f"{current.model.count_params():,} parameters.")
