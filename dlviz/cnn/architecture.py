@@ -96,10 +96,12 @@ PRESETS: dict[str, list[LayerSpec]] = {
         layer("Conv2D", filters=32, kernel=3),
         layer("BatchNormalization"),
         layer("Conv2D", filters=32, kernel=3),
+        layer("BatchNormalization"),
         layer("MaxPool2D"),
+        layer("Dropout", rate=0.25),
         layer("Flatten"),
-        layer("Dropout", rate=0.4),
         layer("Dense", units=128),
+        layer("Dropout", rate=0.5),
     ],
     "LeNet-5 style": [
         layer("Conv2D", filters=6, kernel=5, padding="same", activation="tanh"),
@@ -124,7 +126,7 @@ DEFAULT_PRESET = "Default: two convolutions"
 
 
 def default_layers() -> list[LayerSpec]:
-    """The default preset: small, trains in seconds, ≥ 98% on the shipped digits."""
+    """The default preset: small, trains in seconds, ≥ 98% on the shipped digits for seeds 0–4 (bench/training_overhead.py)."""
     return list(PRESETS[DEFAULT_PRESET])
 
 
