@@ -6,6 +6,7 @@ import streamlit as st
 
 from dlviz import links
 from dlviz.text import markdown_safe
+from views._projector import link_parameters
 
 
 def read_link(page: str, spec: Mapping[str, links.Param]) -> dict:
@@ -26,6 +27,6 @@ def show_link_notices(page: str) -> None:
 
 def write_link(values: Mapping[str, object]) -> None:
     """Mirror the page's state into the address bar, so copying it shares this exact view."""
-    wanted = {name: str(value) for name, value in values.items() if value is not None}
+    wanted = {name: str(value) for name, value in values.items() if value is not None} | link_parameters()
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)
