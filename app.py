@@ -15,6 +15,7 @@ from streamlit.runtime.scriptrunner import script_runner
 
 import dlviz
 from dlviz import runtime
+from views import _projector as projector
 from views._pages import PAGES
 from views._resources import warm_up
 
@@ -44,7 +45,10 @@ def import_page_libraries() -> None:
 
 if __name__ == "__main__":  # Streamlit runs this file as a script for every page view
     runtime.start(warm_up)  # at once on the first request when served without the start-up hook; then a no-op
-    st.set_page_config(page_title="dlviz", page_icon="🧠", layout="wide")
+    projecting = projector.projector_on() or st.query_params.get(projector.PARAM) == "1"
+    st.set_page_config(page_title="dlviz", page_icon="🧠", layout="wide",
+                       initial_sidebar_state="collapsed" if projecting else "auto")
+    projector.setup()
     pages = [st.Page(page.script, title=page.title, icon=page.icon, default=page.url is None, url_path=page.url)
              for page in PAGES]
     st.navigation(pages).run()

@@ -21,6 +21,7 @@ from types import ModuleType
 
 MODULES = ("tensorflow", "keras")  # what the loader imports, in this order
 TRAINING_SLOTS_VARIABLE = "DLVIZ_TRAINING_SLOTS"
+RETRY_AFTER = 5.0  # seconds after a failed load before a visit tries again (every click would otherwise re-import)
 _PARTIAL_PREFIXES = ("tensorflow", "keras", "tf_keras", "tensorboard", "tensorflow_io")
 
 _import_lock = threading.RLock()  # every heavy import in the process, the loader's included
@@ -82,7 +83,7 @@ def threads_per_training() -> int:
 
 
 def start(warm_up: Callable[[], object] | None = None) -> LoaderStatus:
-    """Begin importing TensorFlow in the background, once per process (again after a failure).
+    """Begin importing TensorFlow in the background, once per process (again after a failure, RETRY_AFTER later).
 
     `warm_up`, if given, runs in the loader's thread once TensorFlow is ready (once per function), so
     shared resources such as the demo model are prepared before the first visitor asks for them."""
@@ -90,7 +91,8 @@ def start(warm_up: Callable[[], object] | None = None) -> LoaderStatus:
     with _state_lock:
         if warm_up is not None and warm_up not in _warm_ups:
             _warm_ups.append(warm_up)
-        if _attempt is None or (_attempt.done.is_set() and _attempt.error):
+        failed = _attempt is not None and _attempt.done.is_set() and _attempt.error
+        if _attempt is None or (failed and time.perf_counter() - (_attempt.finished or 0.0) >= RETRY_AFTER):
             _attempt = _Attempt()
             threading.Thread(target=_load, args=(_attempt,), name="dlviz-tensorflow-loader", daemon=True).start()
         elif _attempt.done.is_set() and not _attempt.error and warm_up is not None and warm_up not in _warmed:

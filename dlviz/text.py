@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-_MARKDOWN_PUNCTUATION = "\\`*_{}[]()#+-.!|<>~$:&=^%@\"'"
+_MARKDOWN_PUNCTUATION = "\\`*_{}[]()#+-.!|<>~$:&@"
 
 
 def plotly_safe(text: object) -> str:
@@ -14,7 +14,7 @@ def plotly_safe_all(texts: Iterable[object]) -> list[str]:
     return [plotly_safe(text) for text in texts]
 
 
-def markdown_safe(text: object, limit: int = 300) -> str:
+def markdown_safe(text: object, limit: int = 600) -> str:
     """Text for Streamlit's Markdown (st.error, st.warning, st.markdown…): shown literally, never as a link,
     an image, a heading, colour, maths or HTML; long text is cut to `limit` characters.
 

@@ -1,5 +1,6 @@
 """Opening the app's pages in Streamlit's AppTest, shared by the page tests."""
 
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -15,3 +16,13 @@ def open_page(page: str, timeout: float = 240, **query: str) -> AppTest:
     app.run()
     assert not app.exception, app.exception
     return app
+
+
+def unescaped(markdown: str) -> str:
+    """Markdown source as the reader sees it: backslash escapes (from text.markdown_safe) removed."""
+    return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def messages(app: AppTest) -> str:
+    """Every error and warning on the page, as the user reads them."""
+    return " ".join(unescaped(element.value) for element in [*app.error, *app.warning])

@@ -23,6 +23,26 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# What each page shows once it has really run (TensorFlow included), for tests and benches that wait for it.
+PAGE_READY = {
+    "": "EagerTensor · shape (2, 3, 3, 3) · rank 4",
+    "playground": "Eager vs. graph vs. session",
+    "train": "Total parameters",
+    "inspect": "Overview: every layer, left to right",
+    "why": "This page is being built.",
+    "graphs": "nodes and",
+    "autoencoders": "This page is being built.",
+    "recurrent": "This page is being built.",
+    "boltzmann": "This page is being built.",
+}
+
+
+def settled(page, path: str, timeout: float = 120_000) -> None:
+    """Wait until the page at `path` shows its real content, then check that no exception box appeared."""
+    page.get_by_text(PAGE_READY[path]).first.wait_for(timeout=timeout)
+    page.wait_for_timeout(300)
+    exceptions = page.locator('[data-testid="stException"]')
+    assert exceptions.count() == 0, f"/{path}: {exceptions.first.inner_text()[:500]}"
 
 
 def free_port() -> int:

@@ -10,27 +10,11 @@ import urllib.request
 
 import pytest
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, running_app
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, PAGE_READY, running_app, settled
 
 pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's chromium is not installed")
 
-# What each page shows once it has really run, TensorFlow included.
-PAGES = {
-    "": "EagerTensor · shape (2, 3, 3, 3) · rank 4",
-    "playground": "Eager vs. graph vs. session",
-    "train": "Total parameters",
-    "inspect": "Overview: every layer, left to right",
-    "graphs": "nodes and",
-}
 ROUNDS = [("", "inspect", "playground"), ("inspect", "graphs", "train"), ("playground", "train", "inspect")]
-
-
-def settled(page, path: str) -> None:
-    """Wait until the page shows its real content, then check that no exception box appeared."""
-    page.get_by_text(PAGES[path]).first.wait_for(timeout=120_000)
-    page.wait_for_timeout(500)
-    exceptions = page.locator('[data-testid="stException"]')
-    assert exceptions.count() == 0, f"/{path}: {exceptions.first.inner_text()[:500]}"
 
 
 @pytest.mark.parametrize("first", ROUNDS, ids=["home-first", "inspect-first", "playground-first"])
@@ -49,7 +33,7 @@ def test_pages_opened_at_once_on_a_cold_server_never_break_it(first):
             for page, path in zip(visitors, first):
                 settled(page, path)
             tour = visitors[0]
-            for path in PAGES:
+            for path in PAGE_READY:
                 tour.goto(f"{url}/{path}")
                 settled(tour, path)
         finally:

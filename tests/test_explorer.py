@@ -132,10 +132,11 @@ def test_search_maps_hits_into_collapsed_scopes_and_refuses_bad_patterns(cnn):
 
 def test_trace_inputs_and_outputs(cnn):
     graph = tfgraph.from_keras(cnn, level="layer")
-    inputs = explorer.prepare(graph, fold=False, collapsed=False, expanded=set(), selected="flatten_5", trace="inputs")
-    assert inputs.highlighted == {"conv2d_1", "batchnormalization_2", "conv2d_3", "maxpool2d_4", "flatten_5"}
-    outputs = explorer.prepare(graph, fold=False, collapsed=False, expanded=set(), selected="flatten_5", trace="outputs")
-    assert outputs.highlighted == {"flatten_5", "dropout_6", "dense_7", "predictions"}
+    inputs = explorer.prepare(graph, fold=False, collapsed=False, expanded=set(), selected="flatten_7", trace="inputs")
+    assert inputs.highlighted == {"conv2d_1", "batchnormalization_2", "conv2d_3", "batchnormalization_4", "maxpool2d_5",
+                                  "dropout_6", "flatten_7"}
+    outputs = explorer.prepare(graph, fold=False, collapsed=False, expanded=set(), selected="flatten_7", trace="outputs")
+    assert outputs.highlighted == {"flatten_7", "dense_8", "dropout_9", "predictions"}
 
 
 def test_builtin_architecture_without_download():

@@ -7,16 +7,9 @@ import zipfile
 import numpy as np
 import pytest
 from PIL import Image
-from streamlit.testing.v1 import AppTest
 
 from dlviz.data import modelio
-from tests.app_support import open_page
-
-
-def messages(app: AppTest) -> str:
-    """Every error and warning as the reader sees it (text from users and files is backslash-escaped for Markdown)."""
-    return re.sub(r"\\(.)", r"\1", " ".join(element.value for element in [*app.error, *app.warning]))
-
+from tests.app_support import messages, open_page, unescaped
 
 # -- the playground: programs, feeds, the add-a-node form -------------------------------------
 PROGRAMS = [
@@ -111,7 +104,7 @@ def test_nan_in_every_mode_is_reported_as_agreement_with_its_cause():
     app = open_page("views/playground.py")
     app.text_area(key="program_text").input("a = constant([-1.0, 0.0, 1.0])\nb = log(a)").run()
     assert not app.exception and not app.error
-    text = " ".join(re.sub(r"\\(.)", r"\1", markdown.value) for markdown in app.markdown)
+    text = " ".join(unescaped(markdown.value) for markdown in app.markdown)
     assert "All three modes computed the same values, including NaN or infinity in b" in text
     assert "differ" not in text
 

@@ -54,4 +54,4 @@ def test_markdown_safe_shows_hostile_text_literally():
 
     assert not re.search(r"(?<!\\)[\[\]()!*$:]", shown)  # every mark Markdown could read is escaped
     assert shown.replace("\\", "") == "[Session expired - sign in](https://evil.example) ![x](https://evil.example/x.png) **b** $x$ :red[r]"
-    assert markdown_safe("a\n# heading") == "a \\# heading" and len(markdown_safe("x" * 1000)) == 300
+    assert markdown_safe("a\n# heading") == "a \\# heading" and len(markdown_safe("x" * 1000)) == 600

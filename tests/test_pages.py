@@ -1,12 +1,13 @@
 """Every page driven through Streamlit's AppTest, asserting on what a user would see."""
 
 import json
-import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.app_support import unescaped
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -21,11 +22,6 @@ def open_page(page: str) -> AppTest:
 
 def chart_specs(app: AppTest) -> dict[str, dict]:
     return {chart.proto.id: json.loads(chart.proto.spec) for chart in app.get("plotly_chart")}
-
-
-def shown(markdown: str) -> str:
-    """Markdown as the reader sees it: backslash escapes (text from users is escaped) removed."""
-    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def comparison_table(app: AppTest):
@@ -86,7 +82,7 @@ def test_bad_program_shows_error_and_keeps_the_text():
     bad = 'x = __import__("os").system("touch /tmp/pwned")'
     app.text_area(key="program_text").input(bad).run()
     assert not app.exception
-    assert "not available" in shown(app.error[0].value) and "Line 1" in app.error[0].value
+    assert "not available" in unescaped(app.error[0].value) and "Line 1" in unescaped(app.error[0].value)
     assert app.text_area(key="program_text").value == bad
 
 
@@ -94,7 +90,7 @@ def test_shape_mismatch_shows_the_node_in_red():
     app = open_page("views/playground.py")
     app.text_area(key="program_text").input("a = constant(ones([3, 2]))\nb = constant(ones([3, 2]))\nc = a @ b").run()
     assert not app.exception
-    assert "Node 'c'" in shown(app.error[0].value)
+    assert "Node 'c'" in unescaped(app.error[0].value)
     graph = next(iter(chart_specs(app).values()))
     colours = {
         row[0]: colour for trace in graph["data"] if trace.get("customdata")
@@ -112,7 +108,7 @@ def test_feeds_are_checked(feed):
         assert not app.error
         assert comparison_table(app).shape[0] > 0
     else:
-        assert "x" in shown(app.error[0].value)
+        assert "x" in unescaped(app.error[0].value)
         assert app.text_area(key="feed_x").value == feed
 
 

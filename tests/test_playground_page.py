@@ -1,13 +1,12 @@
 """The playground page with TensorFlow code pasted in: output panel, notes, modes, code tab and tf.function tracing."""
 
 import json
-import re
 
 import numpy as np
 from streamlit.testing.v1 import AppTest
 
 from dlviz.graphs.presets import PRESETS
-from tests.app_support import open_page
+from tests.app_support import open_page, unescaped
 
 NOTES_EXAMPLE = """\
 import numpy as np
@@ -22,12 +21,8 @@ with tf.Session() as sess:
 """
 
 
-def shown(markdown: str) -> str:
-    return re.sub(r"\\(.)", r"\1", markdown)
-
-
 def captions(app: AppTest) -> str:
-    return " ".join(shown(caption.value) for caption in app.caption)
+    return " ".join(unescaped(caption.value) for caption in app.caption)
 
 
 def output(app: AppTest) -> str:
@@ -84,7 +79,7 @@ def test_a_refused_construct_shows_its_line_and_keeps_the_text(tmp_path):
     app = open_page("views/playground.py")
     app.text_area(key="program_text").input(text).run()
     assert not app.exception
-    assert "Line 3" in app.error[0].value and "never runs it" in shown(app.error[0].value)
+    assert "Line 3" in app.error[0].value and "never runs it" in unescaped(app.error[0].value)
     assert app.text_area(key="program_text").value == text and not target.exists()
 
 
@@ -104,16 +99,16 @@ def test_the_program_as_tensorflow_code_in_three_styles():
 def test_tracing_reports_a_new_graph_for_a_new_shape_and_reuse_for_a_known_one():
     app = open_page("views/playground.py")
     app.selectbox(key="preset").select("A linear layer").run()
-    first = " ".join(shown(element.value) for element in app.success)
+    first = " ".join(unescaped(element.value) for element in app.success)
     assert "traced a new graph" in first
     app.text_area(key="feed_x").input("[[1, 2, 3], [4, 5, 6], [7, 8, 9]]").run()
-    assert "traced a new graph** (graph 2 of this function)" in " ".join(shown(element.value) for element in app.success)
+    assert "traced a new graph** (graph 2 of this function)" in " ".join(unescaped(element.value) for element in app.success)
     app.text_area(key="feed_x").input("[[0, 0, 0], [1, 1, 1], [2, 2, 2]]").run()
-    assert "reused" in " ".join(shown(element.value) for element in app.info)
+    assert "reused" in " ".join(unescaped(element.value) for element in app.info)
     traced = next(frame.value for frame in app.dataframe if "traced for" in frame.value.columns)
     assert list(traced["traced for"]) == ["x: float32 (2, 3)", "x: float32 (3, 3)"]
     app.radio(key="trace_dtype").set_value("float64").run()
-    assert not app.exception and "dtype" in " ".join(shown(element.value) for element in app.warning)
+    assert not app.exception and "dtype" in " ".join(unescaped(element.value) for element in app.warning)
 
 
 def test_every_preset_keeps_working():

@@ -51,7 +51,7 @@ def test_a_failed_load_is_reported_releases_its_waiters_and_is_retried():
         "    runtime.require()\n"
         "except runtime.TensorFlowUnavailable as error:\n"
         "    print('refused:', error)\n"
-        "runtime.MODULES = ('json',)\n"
+        "runtime.MODULES, runtime.RETRY_AFTER = ('json',), 0\n"
         "second = runtime.wait(60)\n"
         "print(first.state, second.state)\n"
     )
@@ -91,3 +91,28 @@ def test_a_failed_build_is_never_cached():
     assert not shared.ready("test-retry")
     assert shared.resource("test-retry", build) == "built" and len(attempts) == 2
     shared.forget("test-retry")
+
+
+def test_every_page_says_plainly_when_tensorflow_failed_and_the_next_visit_retries():
+    out = run_python(
+        "import re\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        "from dlviz import runtime\n"
+        "from views._pages import PAGES\n"
+        "runtime.MODULES, runtime.RETRY_AFTER = ('dlviz_broken_tensorflow',), 600\n"
+        "runtime.wait(60)\n"
+        "for page in PAGES:\n"
+        "    app = AppTest.from_file('app.py', default_timeout=120)\n"
+        "    app.switch_page(page.script)\n"
+        "    app.run()\n"
+        "    shown = ' '.join(re.sub(r'\\\\\\\\(.)', r'\\\\1', e.value) for e in app.error)\n"
+        "    print(page.script, bool(app.exception), 'could not be loaded' in shown or 'being built' in ' '.join(i.value for i in app.info))\n"
+        "runtime.MODULES, runtime.RETRY_AFTER = ('tensorflow', 'keras'), 0\n"
+        "app = AppTest.from_file('app.py', default_timeout=240)\n"
+        "app.switch_page('views/inspect.py')\n"
+        "app.run()\n"
+        "print('retry', runtime.status().state, bool(app.exception), len(app.get('plotly_chart')) > 0)\n"
+    )
+    lines = out.strip().splitlines()
+    assert all(line.endswith("False True") for line in lines[:-1]), out
+    assert lines[-1] == "retry ready False True", out

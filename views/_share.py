@@ -5,6 +5,8 @@ from collections.abc import Mapping
 import streamlit as st
 
 from dlviz import links
+from dlviz.text import markdown_safe
+from views._projector import link_parameters
 
 
 def read_link(page: str, spec: Mapping[str, links.Param]) -> dict:
@@ -20,11 +22,11 @@ def read_link(page: str, spec: Mapping[str, links.Param]) -> dict:
 
 def show_link_notices(page: str) -> None:
     for notice in st.session_state.get(f"link_notices_{page}", []):
-        st.warning(notice)
+        st.warning(markdown_safe(notice))
 
 
 def write_link(values: Mapping[str, object]) -> None:
     """Mirror the page's state into the address bar, so copying it shares this exact view."""
-    wanted = {name: str(value) for name, value in values.items() if value is not None}
+    wanted = {name: str(value) for name, value in values.items() if value is not None} | link_parameters()
     if st.query_params.to_dict() != wanted:
         st.query_params.from_dict(wanted)

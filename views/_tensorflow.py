@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dlviz import runtime
+from dlviz.text import markdown_safe
 from views._resources import warm_up
 
 
@@ -17,7 +18,7 @@ def require_tensorflow() -> None:
             status = runtime.wait(0.25)
         notice.empty()
     if status.state == "failed":
-        st.error(f"TensorFlow could not be loaded on this server, so this page cannot run. {status.error}  \n"
+        st.error(f"TensorFlow could not be loaded on this server, so this page cannot run. {markdown_safe(status.error)}  \n"
                  "Reload the page to try again; if it keeps failing, check the server's installation "
                  "(`pip install -r requirements.txt`).", icon=":material/error:")
         st.stop()

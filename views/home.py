@@ -4,6 +4,7 @@ import streamlit as st
 
 from dlviz import explain, runtime, shared, tensors
 from dlviz.figures import values as figures
+from dlviz.text import markdown_safe
 from views._pages import PAGES
 from views._resources import warm_up
 
@@ -39,7 +40,7 @@ def tensor_ranks() -> None:
         recipes = tensors.rank_recipes()
         st.plotly_chart(figures.tensor_ranks_figure([(title, value) for title, _, _, value in recipes]), key="ranks_preview")
         if status.state == "failed":
-            st.error(f"TensorFlow could not be loaded on this server: {status.error} Reload the page to try again.")
+            st.error(f"TensorFlow could not be loaded on this server: {markdown_safe(status.error)} Reload the page to try again.")
         else:
             st.info(f"TensorFlow is starting in the background ({status.seconds:.0f} s so far); these same values are "
                     "about to be re-made as real tf.constant tensors, with what TensorFlow says about each.")

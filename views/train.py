@@ -1,20 +1,192 @@
-"""Build and train a CNN: pick data, stack layers, train with live curves, keep the model."""
-
-import uuid
+"""Build and train a CNN: pick data, stack layers, train with live curves, compare runs, keep the model."""
 
 import pandas as pd
 import streamlit as st
 
 from dlviz import links
 from dlviz.cnn import architecture
-from dlviz.cnn.architecture import ArchitectureError, LayerSpec
 from dlviz.data import datasets, modelio
 from dlviz.figures import charts
-from dlviz.training import jobs, training
+from dlviz.text import markdown_safe
+from dlviz.training import jobs, runs, training
+from views._layer_stack import edit_stack, shape_table, with_ids
+from views._live import live_training
 from views._resources import session_owner, shipped_dataset
 from views._share import read_link, show_link_notices, write_link
 from views._tensorflow import require_tensorflow
 from views._uploads import uploaded_model
+
+UPLOAD = "Your own images (zip or .npz)"
+
+
+def data_section() -> tuple[str, datasets.Dataset]:
+    """The dataset picker and a preview; stops the page until there is data."""
+    st.header("1 · Data")
+    choices = datasets.available()
+    link = read_link("train", {"dataset": links.Param(list(choices)), "preset": links.Param(list(architecture.PRESETS))})
+    if "dataset" in link:
+        st.session_state.dataset = link["dataset"]
+    if "preset" in link:
+        st.session_state.layer_preset = link["preset"]
+        st.session_state.stack = with_ids(architecture.PRESETS[link["preset"]])
+    show_link_notices("train")
+    data_column, preview_column = st.columns([2, 3], gap="large")
+    with data_column:
+        name = st.selectbox("Dataset", [*choices, UPLOAD], key="dataset")
+        missing = datasets.unavailable()
+        if missing:
+            with st.expander(f"More datasets ({', '.join(missing)}) need a one-time download"):
+                for missing_name, how in missing.items():
+                    st.caption(f"**{missing_name}**: {how}")
+        dataset = uploaded_dataset() if name == UPLOAD else shipped_dataset(name)
+    if dataset is None:
+        st.info("Upload a zip (one folder of images per class) or an .npz to use your own data.")
+        st.stop()
+    with data_column:
+        st.caption(markdown_safe(dataset.description))
+        st.write(f"{len(dataset.x_train):,} training and {len(dataset.x_test):,} test images of shape {dataset.input_shape}.")
+        for notice in dataset.notices:
+            st.warning(markdown_safe(notice))
+    with preview_column:
+        st.plotly_chart(charts.samples_figure(dataset.samples_per_class(8), 8), key="samples")
+        st.plotly_chart(charts.class_counts_figure(dataset.class_counts()), key="counts")
+    return name, dataset
+
+
+def uploaded_dataset() -> datasets.Dataset | None:
+    upload = st.file_uploader("A zip with one folder per class, or an .npz with arrays x and y", type=["zip", "npz"],
+                              key="data_upload")
+    if upload is not None and st.session_state.get("uploaded_name") != (upload.name, upload.size):
+        try:
+            reader = datasets.from_npz if upload.name.lower().endswith(".npz") else datasets.from_zip
+            st.session_state.user_dataset = reader(upload.getvalue(), upload.name)
+            st.session_state.uploaded_name = (upload.name, upload.size)
+        except datasets.DatasetError as error:
+            st.error(f"**{markdown_safe(upload.name)}** cannot be used: {markdown_safe(error)}")
+    return st.session_state.get("user_dataset")
+
+
+def architecture_section(dataset: datasets.Dataset) -> tuple[list, architecture.Summary]:
+    st.header("2 · Architecture")
+    editor_column, table_column = st.columns([1, 1], gap="medium")
+    with editor_column:
+        layers = edit_stack(dataset.input_shape, dataset.num_classes)
+    with table_column:
+        summary = shape_table(layers, dataset.input_shape, dataset.num_classes)
+    return layers, summary
+
+
+def training_section(layers: list, dataset: datasets.Dataset, ready: bool) -> None:
+    st.header("3 · Train")
+    defaults = training.TrainConfig()
+    settings = st.columns(6)
+    optimizer = settings[0].selectbox("Optimizer", list(training.OPTIMIZERS), format_func=training.OPTIMIZERS.get, key="optimizer")
+    learning_rate = settings[1].number_input("Learning rate", 1e-5, 100.0, defaults.learning_rate, format="%.5f", key="learning_rate")
+    batch_size = settings[2].select_slider("Batch size", [8, 16, 32, 64, 128, 256], defaults.batch_size, key="batch_size")
+    epochs = settings[3].number_input("Epochs", 1, training.MAX_EPOCHS, defaults.epochs, key="epochs")
+    validation = settings[4].slider("Validation split", 0.0, 0.5, defaults.validation_split, 0.05, key="validation_split")
+    seed = settings[5].number_input("Seed", 0, 2**31 - 1, defaults.seed, key="seed")
+    config = training.TrainConfig(int(epochs), int(batch_size), float(learning_rate), optimizer, float(validation), int(seed))
+
+    def start() -> None:
+        try:
+            model = architecture.build_model(layers, dataset.input_shape, dataset.num_classes, seed=config.seed)
+            st.session_state.job = jobs.start(model, dataset, config, owner=session_owner(), label="CNN")
+            st.session_state.job_settings = run_settings(layers, dataset, config)
+            st.session_state.job_dataset = dataset
+            st.session_state.train_error = None
+        except (architecture.ArchitectureError, training.TrainingError) as error:
+            st.session_state.train_error = str(error)
+
+    job = st.session_state.get("job")
+    st.button("Train", type="primary", on_click=start, disabled=not ready or bool(job and job.running), key="train")
+    if st.session_state.get("train_error"):
+        st.error(markdown_safe(st.session_state.train_error))
+    live_training("job", waiting="Press **Train** to train this model; the curves will move as it learns.")
+
+
+def run_settings(layers: list, dataset: datasets.Dataset, config: training.TrainConfig) -> dict:
+    """What distinguishes one run from another, for the comparison table."""
+    dropout = [spec.setting("rate") for spec in layers if spec.kind == "Dropout"]
+    return {"data": dataset.name, "layers": " → ".join(spec.label() for spec in layers), "optimizer": config.optimizer,
+            "learning rate": config.learning_rate, "batch": config.batch_size, "dropout": ", ".join(map(str, dropout)) or "none",
+            "seed": config.seed}
+
+
+def keep_finished_run(job: jobs.TrainingJob) -> None:
+    """Once per finished job: it becomes the current model, and a run in the comparison."""
+    if st.session_state.get("current_job") is job or job.status != "done" or job.evaluation is None:
+        return
+    st.session_state.current_job = job
+    trained_on = st.session_state.job_dataset
+    current = modelio.CurrentModel(job.run.model, list(trained_on.class_names), f"trained on {trained_on.name}",
+                                   trained_on.name, job.run, trained_on)
+    st.session_state.current_model = current
+    book = st.session_state.setdefault("run_book", runs.RunBook())
+    name = f"Run {len(book.records) + 1}"
+    for notice in book.add(runs.RunRecord(name, st.session_state.job_settings, list(job.run.history), job.run.summary(),
+                                          job.evaluation.accuracy, job.run, {"current": current})):
+        st.toast(markdown_safe(notice))
+
+
+def results_section(job: jobs.TrainingJob) -> None:
+    st.header("4 · Results")
+    tested, evaluation = st.session_state.job_dataset, job.evaluation
+    names = list(tested.class_names)
+    metric_columns = st.columns(3)
+    metric_columns[0].metric("Test accuracy", f"{evaluation.accuracy:.1%}")
+    metric_columns[1].metric("Test loss", f"{evaluation.loss:.4f}")
+    metric_columns[2].metric("Training time", f"{job.run.seconds:.1f} s")
+    confusion_column, wrong_column = st.columns(2, gap="large")
+    confusion_column.plotly_chart(charts.confusion_figure(evaluation.confusion, names), key="confusion")
+    with wrong_column:
+        wrong = evaluation.misclassified[:24]
+        st.markdown(f"**Misclassified test images** ({len(evaluation.misclassified)} of {len(tested.y_test)})")
+        if len(wrong):
+            captions = [f"{names[tested.y_test[i]]}→{names[evaluation.predictions[i]]}" for i in wrong]
+            st.plotly_chart(charts.misclassified_figure(tested.x_test[wrong], captions, columns=6), key="misclassified")
+        else:
+            st.success("Every test image was classified correctly.")
+    download_columns = st.columns(2)
+    download_columns[0].download_button("Download the model (.keras)", lambda: modelio.save_model(job.run.model),
+                                        "dlviz_model.keras", key="download_model")
+    download_columns[1].download_button("Download the history (.csv)", training.history_csv(job.run),
+                                        "dlviz_history.csv", key="download_history")
+
+
+def runs_section() -> None:
+    """Every run of this session side by side: curves overlaid, settings and results in a table."""
+    book = st.session_state.get("run_book")
+    if book is None or len(book.records) < 1:
+        return
+    st.header("5 · Compare your runs")
+    st.caption("Change one setting at a time (learning rate, dropout, a layer) and train again: each run is kept here.")
+    st.plotly_chart(charts.compare_runs_figure([(r.name, r.history) for r in book.records]), key="runs_curves")
+    st.dataframe(pd.DataFrame(book.comparison_rows()), hide_index=True, key="runs_table",
+                 column_config={"test accuracy": st.column_config.NumberColumn(format="percent")})
+    kept = [record.name for record in book.records if record.run is not None]
+    pick_column, use_column, download_column = st.columns([2, 1, 1], vertical_alignment="bottom")
+    chosen = book.get(pick_column.selectbox("Run", kept, index=len(kept) - 1, key="run_pick"))
+    if chosen is None:
+        return
+    if use_column.button("Use as current model", key="run_use"):
+        st.session_state.current_model = chosen.extra["current"]
+    download_column.download_button("Download its model", lambda: modelio.save_model(chosen.model),
+                                    f"dlviz_{chosen.name.lower().replace(' ', '_')}.keras", key="run_download")
+
+
+def upload_section() -> None:
+    with st.expander("Or upload a trained Keras model (.keras)"):
+        model_upload = st.file_uploader("A .keras file saved with model.save()", type=["keras", "h5"], key="model_upload")
+        uploaded = uploaded_model(model_upload, "train_upload")
+        if uploaded is not None and uploaded is not st.session_state.get("train_upload_applied"):
+            st.session_state.current_model = uploaded  # a newly accepted upload becomes the current model, once
+            st.session_state.train_upload_applied = uploaded
+    current = st.session_state.get("current_model")
+    if current is not None:
+        st.success(f"Current model: {markdown_safe(current.model.name)} ({markdown_safe(current.source)}), "
+                   f"input {current.input_shape}, {current.model.count_params():,} parameters.")
+
 
 st.title("Build and train a CNN")
 st.markdown(
@@ -23,241 +195,14 @@ st.markdown(
     "other pages."
 )
 require_tensorflow()
-
-
-# -- 1. Data -------------------------------------------------------------------------------
-st.header("1 · Data")
-choices = datasets.available()
-UPLOAD = "Your own images (zip or .npz)"
-link = read_link("train", {"dataset": links.Param(list(choices)), "preset": links.Param(list(architecture.PRESETS))})
-if "dataset" in link:
-    st.session_state.dataset = link["dataset"]
-if "preset" in link:
-    st.session_state.layer_preset = link["preset"]
-    st.session_state.stack = [(uuid.uuid4().hex[:8], spec) for spec in architecture.PRESETS[link["preset"]]]
-show_link_notices("train")
-data_column, preview_column = st.columns([2, 3], gap="large")
-with data_column:
-    name = st.selectbox("Dataset", [*choices, UPLOAD], key="dataset")
-    missing = datasets.unavailable()
-    if missing:
-        with st.expander(f"More datasets ({', '.join(missing)}) need a one-time download"):
-            for missing_name, how in missing.items():
-                st.caption(f"**{missing_name}**: {how}")
-    if name == UPLOAD:
-        upload = st.file_uploader(
-            "A zip with one folder per class, or an .npz with arrays x and y", type=["zip", "npz"], key="data_upload"
-        )
-        if upload is not None and st.session_state.get("uploaded_name") != (upload.name, upload.size):
-            try:
-                reader = datasets.from_npz if upload.name.lower().endswith(".npz") else datasets.from_zip
-                st.session_state.user_dataset = reader(upload.getvalue(), upload.name)
-                st.session_state.uploaded_name = (upload.name, upload.size)
-            except datasets.DatasetError as error:
-                st.error(f"**{upload.name}** cannot be used: {error}")
-        dataset = st.session_state.get("user_dataset")
-    else:
-        dataset = shipped_dataset(name)
-if dataset is None:
-    st.info("Upload a zip (one folder of images per class) or an .npz to use your own data.")
-    st.stop()
-with data_column:
-    st.caption(dataset.description)
-    st.write(f"{len(dataset.x_train):,} training and {len(dataset.x_test):,} test images of shape {dataset.input_shape}.")
-    for notice in dataset.notices:
-        st.warning(notice)
-with preview_column:
-    st.plotly_chart(charts.samples_figure(dataset.samples_per_class(8), 8), key="samples")
-    st.plotly_chart(charts.class_counts_figure(dataset.class_counts()), key="counts")
-
-# -- 2. Architecture -------------------------------------------------------------------------
-st.header("2 · Architecture")
-if "stack" not in st.session_state:
-    st.session_state.stack = [(uuid.uuid4().hex[:8], spec) for spec in architecture.default_layers()]
-
-
-def load_layer_preset() -> None:
-    specs = architecture.PRESETS[st.session_state.layer_preset]
-    st.session_state.stack = [(uuid.uuid4().hex[:8], spec) for spec in specs]
-
-
-def move(index: int, step: int) -> None:
-    stack = st.session_state.stack
-    target = index + step
-    if 0 <= target < len(stack):
-        stack[index], stack[target] = stack[target], stack[index]
-
-
-def remove(index: int) -> None:
-    del st.session_state.stack[index]
-
-
-def add_layer() -> None:
-    st.session_state.stack.append((uuid.uuid4().hex[:8], architecture.layer(st.session_state.new_layer)))
-
-
-SETTING_WIDGETS = {
-    "filters": lambda label, value, key: st.number_input(label, 1, 256, int(value), key=key),
-    "units": lambda label, value, key: st.number_input(label, 1, 1024, int(value), key=key),
-    "kernel": lambda label, value, key: st.number_input(label, 1, 11, int(value), key=key),
-    "pool": lambda label, value, key: st.number_input(label, 1, 8, int(value), key=key),
-    "stride": lambda label, value, key: st.number_input(label, 1, 8, int(value), key=key),
-    "padding": lambda label, value, key: st.selectbox(label, architecture.PADDINGS, architecture.PADDINGS.index(value), key=key),
-    "activation": lambda label, value, key: st.selectbox(label, architecture.ACTIVATIONS, architecture.ACTIVATIONS.index(value), key=key),
-    "rate": lambda label, value, key: st.number_input(label, 0.0, 0.9, float(value), 0.05, key=key),
-}
-
-editor_column, table_column = st.columns([1, 1], gap="medium")
-with editor_column:
-    preset_column, load_column = st.columns([3, 1], vertical_alignment="bottom")
-    st.session_state.setdefault("layer_preset", architecture.DEFAULT_PRESET)
-    preset_column.selectbox("Preset", list(architecture.PRESETS), key="layer_preset")
-    load_column.button("Load", on_click=load_layer_preset, key="load_preset")
-    st.caption(f"Input {dataset.input_shape} →")
-    edited, shape_notes = [], []
-    for index, (uid, spec) in enumerate(st.session_state.stack):
-        with st.container(border=True):
-            title_column, up_column, down_column, remove_column = st.columns([5, 1, 1, 1], vertical_alignment="center")
-            title_column.markdown(f"**{index + 1}. {spec.kind}**")
-            up_column.button(":material/arrow_upward:", key=f"{uid}_up", on_click=move, args=(index, -1), help="Move up")
-            down_column.button(":material/arrow_downward:", key=f"{uid}_down", on_click=move, args=(index, 1), help="Move down")
-            remove_column.button(":material/close:", key=f"{uid}_remove", on_click=remove, args=(index,), help="Remove")
-            settings = list(architecture.DEFAULTS[spec.kind])
-            params = {}
-            widths = [1.4 if key in ("padding", "activation") else 1 for key in settings] or [1]
-            for column, key in zip(st.columns(widths), settings):
-                with column:
-                    params[key] = SETTING_WIDGETS[key](key, spec.setting(key), f"{uid}_{key}")
-            shape_notes.append(st.empty())  # filled below with what this layer does to the shape
-            edited.append((uid, LayerSpec(spec.kind, params)))
-    st.session_state.stack = edited
-    add_column, add_button_column = st.columns([3, 1], vertical_alignment="bottom")
-    add_column.selectbox("Add a layer", architecture.KINDS, key="new_layer")
-    add_button_column.button("Add", on_click=add_layer, key="add_layer")
-    st.caption(f"→ Dense {dataset.num_classes} softmax (the output layer, one unit per class)")
-
-layers = [spec for _, spec in st.session_state.stack]
-with table_column:
-    try:
-        rows = architecture.summarise(layers, dataset.input_shape, dataset.num_classes)
-    except ArchitectureError as error:
-        rows = None
-        st.error(f"**This stack cannot work.** {error.message}")
-    if rows:
-        for note, row in zip(shape_notes, rows):
-            note.caption(f"→ **{' × '.join(map(str, row.output_shape))}** · {row.formula}")
-        st.dataframe(
-            pd.DataFrame([{"#": r.index, "layer": r.label, "output shape": " × ".join(map(str, r.output_shape)),
-                           "parameters": r.parameters} for r in rows]),
-            hide_index=True, key="shape_table",
-        )
-        st.markdown(f"**Total parameters: {sum(r.parameters for r in rows):,}**")
-        st.caption("Each layer's card shows its arithmetic. Convolution and pooling output size: "
-                   "out = floor((in + 2·pad − kernel) / stride) + 1; with padding='same' Keras pads so that "
-                   "out = ceil(in / stride).")
-        with st.expander("The same model as Keras code"):
-            st.code(architecture.keras_code(layers, dataset.input_shape, dataset.num_classes), language="python")
-
+name, dataset = data_section()
+layers, summary = architecture_section(dataset)
 write_link({"dataset": name if name != UPLOAD else None, "preset": st.session_state.layer_preset})
-
-# -- 3. Training -----------------------------------------------------------------------------
-st.header("3 · Train")
-defaults = training.TrainConfig()
-settings = st.columns(6)
-optimizer = settings[0].selectbox("Optimizer", list(training.OPTIMIZERS), format_func=training.OPTIMIZERS.get, key="optimizer")
-learning_rate = settings[1].number_input("Learning rate", 1e-5, 100.0, defaults.learning_rate, format="%.5f", key="learning_rate")
-batch_size = settings[2].select_slider("Batch size", [8, 16, 32, 64, 128, 256], defaults.batch_size, key="batch_size")
-epochs = settings[3].number_input("Epochs", 1, training.MAX_EPOCHS, defaults.epochs, key="epochs")
-validation = settings[4].slider("Validation split", 0.0, 0.5, defaults.validation_split, 0.05, key="validation_split")
-seed = settings[5].number_input("Seed", 0, 2**31 - 1, defaults.seed, key="seed")
-config = training.TrainConfig(int(epochs), int(batch_size), float(learning_rate), optimizer, float(validation), int(seed))
-
-
-def start_training() -> None:
-    try:
-        model = architecture.build_model(layers, dataset.input_shape, dataset.num_classes)
-        st.session_state.job = jobs.start(model, dataset, config, owner=session_owner(), label="CNN")
-        st.session_state.job_class_names = list(dataset.class_names)
-        st.session_state.job_dataset = dataset
-        st.session_state.train_error = None
-    except (ArchitectureError, training.TrainingError) as error:
-        st.session_state.train_error = str(error)
-
-
+training_section(layers, dataset, ready=summary.error is None)
 job = st.session_state.get("job")
-st.button("Train", type="primary", on_click=start_training, disabled=rows is None or bool(job and job.running), key="train")
-if st.session_state.get("train_error"):
-    st.error(st.session_state.train_error)
-
-
-@st.fragment(run_every=0.5 if job is not None and job.running else None)
-def live_training() -> None:
-    job = st.session_state.get("job")
-    if job is None:
-        st.info("Press **Train** to train this model; the curves will move as it learns.")
-        return
-    history = job.run.history if job.run else []
-    st.progress(job.progress, text=job.summary())
-    if job.running:
-        st.button("Stop", on_click=job.request_stop, key="stop")
-    st.plotly_chart(charts.training_curves(history, job.epochs), key="curves")
-    if not job.running and st.session_state.get("job_polling"):
-        st.session_state.job_polling = False
-        st.rerun(scope="app")  # training ended: show the results and stop polling
-
-
-if job is not None and job.running:
-    st.session_state.job_polling = True
-live_training()
-
-# -- 4. Results --------------------------------------------------------------------------------
 if job is not None and not job.running:
-    if job.status == "failed":
-        st.error(job.error)
-    elif job.run.stopped and job.run.stopped != "stopped by you":
-        st.error(f"Training was stopped: {job.run.stopped}")
+    keep_finished_run(job)
     if job.status == "done" and job.evaluation is not None:
-        if st.session_state.get("current_job") is not job:
-            st.session_state.current_job = job
-            trained_on = st.session_state.job_dataset
-            st.session_state.model_bytes = modelio.save_model(job.run.model)
-            st.session_state.current_model = modelio.CurrentModel(
-                job.run.model, st.session_state.job_class_names, f"trained on {trained_on.name}", trained_on.name, job.run,
-                trained_on,
-            )
-        st.header("4 · Results")
-        if job.run.stopped == "stopped by you":
-            st.info(f"You stopped training after {job.run.finished_epochs} epoch(s); the partly trained model is kept.")
-        evaluation, names = job.evaluation, st.session_state.job_class_names
-        metric_columns = st.columns(3)
-        metric_columns[0].metric("Test accuracy", f"{evaluation.accuracy:.1%}")
-        metric_columns[1].metric("Test loss", f"{evaluation.loss:.4f}")
-        metric_columns[2].metric("Training time", f"{job.run.seconds:.1f} s")
-        confusion_column, wrong_column = st.columns(2, gap="large")
-        confusion_column.plotly_chart(charts.confusion_figure(evaluation.confusion, names), key="confusion")
-        with wrong_column:
-            wrong = evaluation.misclassified[:24]
-            st.markdown(f"**Misclassified test images** ({len(evaluation.misclassified)} of {len(st.session_state.job_dataset.y_test)})")
-            if len(wrong):
-                tested = st.session_state.job_dataset
-                captions = [f"{names[tested.y_test[i]]}→{names[evaluation.predictions[i]]}" for i in wrong]
-                st.plotly_chart(charts.misclassified_figure(tested.x_test[wrong], captions, columns=6), key="misclassified")
-            else:
-                st.success("Every test image was classified correctly.")
-        download_columns = st.columns(2)
-        download_columns[0].download_button("Download the model (.keras)", st.session_state.model_bytes,
-                                            "dlviz_model.keras", key="download_model")
-        download_columns[1].download_button("Download the history (.csv)", training.history_csv(job.run),
-                                            "dlviz_history.csv", key="download_history")
-
-# -- Upload a model ------------------------------------------------------------------------------
-with st.expander("Or upload a trained Keras model (.keras)"):
-    model_upload = st.file_uploader("A .keras file saved with model.save()", type=["keras", "h5"], key="model_upload")
-    uploaded = uploaded_model(model_upload, "train_upload")
-    if uploaded is not None and uploaded is not st.session_state.get("train_upload_applied"):
-        st.session_state.current_model = uploaded  # a newly accepted upload becomes the current model, once
-        st.session_state.train_upload_applied = uploaded
-current = st.session_state.get("current_model")
-if current is not None:
-    st.success(f"Current model: {current.model.name} ({current.source}), input {current.input_shape}, "
-               f"{current.model.count_params():,} parameters.")
+        results_section(job)
+runs_section()
+upload_section()

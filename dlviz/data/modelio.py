@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import io
+import json
 import os
 import tempfile
-import zipfile
 from dataclasses import dataclass
 from typing import Any
 
+from dlviz.data import archives, modelconfig
 from dlviz.runtime import keras
 
 MAX_MODEL_BYTES = 50 * 1024 * 1024
@@ -43,20 +43,33 @@ def load_model(data: bytes, filename: str = "model.keras") -> Any:
             "This is a legacy HDF5 (.h5) model. dlviz reads only the .keras format: in Python, load it and "
             "call model.save('model.keras')."
         )
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise ModelFileError("This is not a .keras model file (a .keras file is a zip archive made by model.save).")
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        names = set(archive.namelist())
-        if "config.json" not in names:
-            raise ModelFileError("This zip is not a .keras model: it has no config.json.")
-        if sum(info.file_size for info in archive.infolist()) > 4 * MAX_MODEL_BYTES:
-            raise ModelFileError("This model unpacks to too much data.")
-        config = archive.read("config.json")
-    if b'"Lambda"' in config or b'"TFOpLambda"' in config:
+    try:
+        archive = archives.open_zip(data, "Keras model")
+        with archive:
+            members = archive.infolist()
+            if "config.json" not in {member.filename for member in members}:
+                raise ModelFileError("This zip is not a .keras model: it has no config.json.")
+            archives.check_members(archive, members, 4 * MAX_MODEL_BYTES)
+            contents = {member.filename: archives.read_member(archive, member) for member in members}
+    except archives.ArchiveError as error:
+        message = str(error)
+        if message.startswith("This file is not"):
+            message = "This is not a .keras model file (a .keras file is a zip archive made by model.save)."
+        raise ModelFileError(message) from None
+    try:
+        config = json.loads(contents["config.json"])
+    except (ValueError, RecursionError):
+        raise ModelFileError("This .keras file's config.json is not valid JSON.") from None
+    code = modelconfig.code_references(config)
+    if code:
+        kind = "a Lambda layer, which holds Python code" if "Lambda" in code[0] else f"code: {code[0]}"
         raise ModelFileError(
-            "This model contains a Lambda layer, which holds Python code. dlviz never runs code from uploaded "
-            "files; rebuild the model without Lambda layers."
+            f"Refused for safety: this model contains {kind}. dlviz never runs code from uploaded files; "
+            "rebuild the model from built-in Keras layers only (no Lambda layers or custom classes)."
         )
+    too_big = modelconfig.oversized(config)
+    if too_big:
+        raise ModelFileError(f"This model is too large to open here: {too_big}.")
     with tempfile.TemporaryDirectory() as folder:
         path = os.path.join(folder, "upload.keras")
         with open(path, "wb") as handle:
@@ -64,14 +77,25 @@ def load_model(data: bytes, filename: str = "model.keras") -> Any:
         try:
             model = keras.saving.load_model(path, compile=False, safe_mode=True)
         except Exception as error:  # Keras raises many types for a bad file; the user needs one sentence
-            text = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
-            if "safe_mode" in text or "lambda" in text.lower():
-                raise ModelFileError(
-                    "Keras refused this model in safe mode: it contains code (a Lambda layer or a custom object). "
-                    "dlviz never runs code from uploaded files."
-                ) from None
-            raise ModelFileError(f"Keras could not load this model: {text}") from None
+            raise ModelFileError(_keras_refusal(error)) from None
     return model
+
+
+def _keras_refusal(error: BaseException) -> str:
+    """One sentence for why Keras would not load a file, looking through the errors it wraps."""
+    texts = []
+    while error is not None and len(texts) < 5:
+        texts.append(str(error))
+        error = error.__cause__ or error.__context__
+    everything = " ".join(texts)
+    if "safe_mode" in everything or "arbitrary code" in everything or "lambda" in everything.lower():
+        return ("Refused for safety: this model contains code (a lambda or a custom function), which dlviz never "
+                "runs from uploaded files.")
+    if "Could not locate" in everything:
+        return ("Refused: this model needs custom code (a class or function Keras does not know), and dlviz never "
+                "runs code from uploaded files; rebuild it from built-in Keras layers.")
+    first = next((text.strip().splitlines()[0] for text in texts if text.strip()), type(error).__name__)
+    return f"Keras could not load this model: {first[:300]}"
 
 
 @dataclass

@@ -65,7 +65,8 @@ def tensor_ranks_figure(examples: Iterable[tuple[str, np.ndarray]]) -> go.Figure
         go.Scatter(x=title_x, y=[max(ys) + 1.6] * len(titles), mode="text", text=titles, hoverinfo="skip",
                    showlegend=False, textfont={"size": 13}),
     ], layout={"height": 300, "margin": {"l": 0, "r": 0, "t": 10, "b": 0}, "plot_bgcolor": "white",
-               "xaxis": {"visible": False}, "yaxis": {"visible": False, "scaleanchor": "x"}})
+               "xaxis": {"visible": False, "range": [min(xs) - 1.5, max(xs) + 1.5]},  # room for the last volume's depth
+               "yaxis": {"visible": False, "scaleanchor": "x"}})
     return figure
 
 
