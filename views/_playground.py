@@ -14,6 +14,7 @@ from dlviz.figures import values
 from dlviz.graphs import compgraph, playground, program, tracing
 from dlviz.graphs.presets import PRESETS
 from dlviz.text import markdown_safe
+from views import _projector as projector
 
 FEED_PREFIX = "feed_"
 
@@ -173,7 +174,7 @@ def value_view(value: np.ndarray, name: str, statistics: dict[str, float]) -> No
     elif value.size <= 60 and value.ndim <= 2:
         st.dataframe(pd.DataFrame(value.reshape(value.shape[0], -1)), key="value_table")
     if value.ndim == 2 and value.size > 1:
-        st.plotly_chart(values.value_heatmap(value, f"{name} as a heatmap"), key="value_heatmap")
+        projector.chart(values.value_heatmap(value, f"{name} as a heatmap"), "value_heatmap")
     if value.size > 60:
         st.write({key: round(number, 5) for key, number in statistics.items()})
-        st.plotly_chart(values.value_histogram(value, f"Values of {name}"), key="value_histogram")
+        projector.chart(values.value_histogram(value, f"Values of {name}"), "value_histogram")

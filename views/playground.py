@@ -9,11 +9,12 @@ from dlviz.graphs import codegen, compgraph, playground, program
 from dlviz.graphs.presets import DEFAULT_PRESET, PRESETS
 from dlviz.text import markdown_safe
 from views import _playground as panels
+from views import _projector as projector
 from views._share import read_link, show_link_notices, write_link
 from views._tensorflow import require_tensorflow
 
 st.title("Computation-graph playground")
-st.markdown(explain.GRAPH)
+projector.explain(explain.GRAPH)
 require_tensorflow()
 
 if "program_text" not in st.session_state:
@@ -74,10 +75,10 @@ def your_graph_tab() -> None:
     """The program's own data-flow graph, and the inspector for one node."""
     graph_column, inspector_column = st.columns([3, 2], gap="large")
     with graph_column:
-        st.plotly_chart(
+        projector.chart(
             figures.graph_figure(analysis.graph, analysis.positions, selected=st.session_state.node,
                                  error_node=analysis.run_error.node if analysis.run_error else None),
-            key="user_graph", on_select=select_clicked_node, selection_mode="points", config={"displaylogo": False},
+            "user_graph", export=True, on_select=select_clicked_node, selection_mode="points",
         )
         st.caption("Click a node to inspect it. Solid edges carry tensors (labelled with their shape; all float32 unless "
                    "marked); dotted edges feed gradients. Nodes of a function you call are named after it (f/h).")
@@ -102,12 +103,12 @@ def your_graph_tab() -> None:
 
 def tensorflow_graph_tab() -> None:
     """The op-level graph TensorFlow traced from the program."""
-    st.markdown(explain.TF_GRAPH)
+    projector.explain(explain.TF_GRAPH)
     if analysis.tf_graph is None:
         st.info("TensorFlow's graph appears once the program runs.")
         return
     st.caption(f"{analysis.tf_graph.number_of_nodes()} TensorFlow ops, {analysis.tf_graph.number_of_edges()} edges, traced by tf.function.")
-    st.plotly_chart(analysis.tf_figure, key="tf_graph", config={"displaylogo": False})
+    projector.chart(analysis.tf_figure, "tf_graph", export=True)
 
 
 def comparison_tab() -> None:
@@ -115,7 +116,7 @@ def comparison_tab() -> None:
     if not analysis.ok:
         st.info("The comparison appears once the program runs.")
         return
-    st.markdown(
+    projector.explain(
         "The same program, run three ways. The **type** column shows what Python object stood for each "
         "result: eager mode hands you values at once (`EagerTensor`); a graph hands you symbolic tensors "
         "that get values only when the graph runs."
@@ -128,7 +129,7 @@ def comparison_tab() -> None:
 
 def code_tab() -> None:
     """The program written as TensorFlow code, in three styles, to copy or download."""
-    st.markdown(explain.TF_CODE)
+    projector.explain(explain.TF_CODE)
     if not analysis.ok:
         st.info("The code appears once the program runs.")
         return
@@ -141,7 +142,7 @@ def code_tab() -> None:
 
 def tracing_tab() -> None:
     """The program as a real tf.function, called with the feeds: when it traces a new graph and when it reuses one."""
-    st.markdown(explain.RETRACING)
+    projector.explain(explain.RETRACING)
     if not analysis.ok:
         st.info("Tracing appears once the program runs.")
         return
