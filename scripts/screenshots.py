@@ -2,12 +2,14 @@
 
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.browser_support import ROOT, chromium_page, running_app  # noqa: E402
 
-PAGES = {"home": "", "playground": "playground", "train": "train", "inspect": "inspect", "graphs": "graphs"}
+PAGES = {"home": "", "playground": "playground", "train": "train", "inspect": "inspect", "graphs": "graphs",
+         "playground_tensorflow": "playground?preset=" + quote("TensorFlow 1 code: the notes' first example in a session")}
 
 
 def main() -> None:

@@ -60,8 +60,12 @@ def feeds_panel(parsed: program.Program | None) -> dict[str, str]:
     """A text box per placeholder (its value as JSON); returns the texts."""
     st.subheader("Feeds")
     st.caption(explain.PLACEHOLDER)
-    if parsed is None or not parsed.placeholders:
-        st.info("This program has no placeholders, so nothing needs feeding. Add one with  x = placeholder([None, 3]).")
+    if parsed is None:
+        st.caption("The feeds appear once the program reads without mistakes.")
+        return {}
+    if not parsed.placeholders:
+        example = "x = tf.compat.v1.placeholder(tf.float32, shape=[None, 3])" if parsed.mode else "x = placeholder([None, 3])"
+        st.info(f"This program has no placeholders, so nothing needs feeding. Add one with  {example}.")
         return {}
     seed_column, button_column = st.columns([1, 1], vertical_alignment="bottom")
     seed_column.number_input("Random seed", min_value=0, max_value=2**31 - 1, value=0, step=1, key="random_feed_seed")
@@ -160,7 +164,7 @@ def tracing_report(report: tracing.TraceReport) -> None:
     with signed_column:
         specs = ", ".join(f"tf.TensorSpec({compgraph.format_shape(shape)}, tf.{dtype})" for _, shape, dtype in report.declared.inputs)
         st.markdown(f"**@tf.function(input_signature=[…])** — {len(report.signed)} graph(s) (TensorFlow counts {report.counts['signed']})")
-        st.code(f"input_signature=[{specs}]", language="python")
+        st.code(f"input_signature=[{specs}]", language="python", wrap_lines=True)
         st.dataframe({"graph": list(range(1, len(report.signed) + 1)), "traced for": [s.describe() for s in report.signed]},
                      hide_index=True, key="signed_traces")
         if report.signed_error:

@@ -135,7 +135,7 @@ def code_tab() -> None:
         return
     style = st.radio("Write it as", program.STYLES, format_func=codegen.STYLE_LABELS.get, horizontal=True, key="code_style")
     code = program.to_tensorflow(analysis.program, style, analysis.feeds)
-    st.code(code, language="python", line_numbers=True)
+    st.code(code, language="python", line_numbers=True, wrap_lines=True)
     st.download_button("Download this code (.py)", code, file_name=f"playground_{style}.py", mime="text/x-python",
                        key="code_download")
 
