@@ -8,17 +8,7 @@ from streamlit.testing.v1 import AppTest
 from dlviz.graphs.presets import PRESETS
 from tests.app_support import open_page, unescaped
 
-NOTES_EXAMPLE = """\
-import numpy as np
-import tensorflow as tf
-
-a = np.array([1, 2, 3])
-b = np.array([4, 5, 6])
-c = tf.multiply(a, b)
-with tf.Session() as sess:
-    result = sess.run(c)
-    print(result)
-"""
+NOTES_EXAMPLE = PRESETS["TensorFlow 1 code: the notes' first example in a session"]  # as the notes write it: tf.Session
 
 
 def captions(app: AppTest) -> str:

@@ -136,6 +136,29 @@ def _has_gradients(program: Program) -> bool:
 
 
 # -- the three styles ---------------------------------------------------------------------------
+def _statement(node: Node, names: dict[str, str], feeds: dict[str, np.ndarray], global_seed: int | None, tf1: bool) -> str:
+    """One node as one line of TensorFlow 2 code, or of TF1 graph-building code."""
+    target = names[node.name]
+    if node.kind == "placeholder":
+        if tf1:
+            shape = "[" + ", ".join("None" if size is None else str(size) for size in node.attrs["shape"]) + "]"
+            return f"{target} = tf.compat.v1.placeholder({_dtype(node.dtype)}, shape={shape}, name={node.name!r})"
+        return (f"{target} = tf.constant({literal(feeds[node.name])}, dtype={_dtype(node.dtype)})  "
+                f"# placeholder {node.name}: in TensorFlow 2, simply the tensor fed to it")
+    if node.kind == "variable":
+        variable = "tf.compat.v1.Variable" if tf1 else "tf.Variable"
+        return (f"{target} = {variable}({_initial(node, global_seed)}, "
+                f"trainable={node.attrs.get('trainable', True)}, name={node.name!r})")
+    if node.kind == "constant":
+        return f"{target} = {_initial(node, global_seed)}"
+    if node.kind == "gradient":
+        of, source = (names[name] for name in node.inputs)
+        if tf1:
+            return f"{target} = tf.gradients({of}, [{source}], unconnected_gradients=tf.UnconnectedGradients.ZERO)[0]"
+        return f"{target} = tape.gradient({of}, {source}, unconnected_gradients=tf.UnconnectedGradients.ZERO)"
+    return f"{target} = {_operation(node, names)}"
+
+
 def _body(program: Program, feeds: dict[str, np.ndarray], names: dict[str, str], tape: bool, skip: set[str],
           fed_as_arguments: bool) -> list[str]:
     """Every node in program order as TF2 code (inside a persistent tape when there are gradients)."""
@@ -143,23 +166,10 @@ def _body(program: Program, feeds: dict[str, np.ndarray], names: dict[str, str],
     for node in program.nodes:
         if node.name in skip:
             continue
-        target = names[node.name]
-        if node.kind == "placeholder":
-            if not fed_as_arguments:
-                lines.append(f"{target} = tf.constant({literal(feeds[node.name])}, dtype={_dtype(node.dtype)})  "
-                             f"# placeholder {node.name}: in TensorFlow 2, simply the tensor fed to it")
-        elif node.kind == "variable":
-            lines.append(f"{target} = tf.Variable({_initial(node, program.global_seed)}, "
-                         f"trainable={node.attrs.get('trainable', True)}, name={node.name!r})")
-        elif node.kind == "constant":
-            lines.append(f"{target} = {_initial(node, program.global_seed)}")
-        elif node.kind == "gradient":
-            of, source = (names[name] for name in node.inputs)
-            lines.append(f"{target} = tape.gradient({of}, {source}, unconnected_gradients=tf.UnconnectedGradients.ZERO)")
-        else:
-            lines.append(f"{target} = {_operation(node, names)}")
+        if not (node.kind == "placeholder" and fed_as_arguments):
+            lines.append(_statement(node, names, feeds, program.global_seed, tf1=False))
         if tape and node.kind in ("placeholder", "variable", "constant"):
-            lines.append(f"tape.watch({target})  # watched, so gradients with respect to it exist")
+            lines.append(f"tape.watch({names[node.name]})  # watched, so gradients with respect to it exist")
     if not tape:
         return lines
     return ["with tf.GradientTape(persistent=True) as tape:", *(_INDENT + line for line in lines)]
@@ -196,21 +206,7 @@ def _function(program: Program, feeds: dict[str, np.ndarray], names: dict[str, s
 def _session(program: Program, feeds: dict[str, np.ndarray], names: dict[str, str]) -> list[str]:
     lines = ["graph = tf.Graph()", "with graph.as_default():  # build the graph first: nothing is computed yet"]
     body = [f"tf.compat.v1.set_random_seed({program.global_seed})"] if program.global_seed is not None else []
-    for node in program.nodes:
-        target = names[node.name]
-        if node.kind == "placeholder":
-            shape = "[" + ", ".join("None" if size is None else str(size) for size in node.attrs["shape"]) + "]"
-            body.append(f"{target} = tf.compat.v1.placeholder({_dtype(node.dtype)}, shape={shape}, name={node.name!r})")
-        elif node.kind == "variable":
-            body.append(f"{target} = tf.compat.v1.Variable({_initial(node, program.global_seed)}, "
-                        f"trainable={node.attrs.get('trainable', True)}, name={node.name!r})")
-        elif node.kind == "constant":
-            body.append(f"{target} = {_initial(node, program.global_seed)}")
-        elif node.kind == "gradient":
-            of, source = (names[name] for name in node.inputs)
-            body.append(f"{target} = tf.gradients({of}, [{source}], unconnected_gradients=tf.UnconnectedGradients.ZERO)[0]")
-        else:
-            body.append(f"{target} = {_operation(node, names)}")
+    body += [_statement(node, names, feeds, program.global_seed, tf1=True) for node in program.nodes]
     body.append("init = tf.compat.v1.global_variables_initializer()")
     lines += [_INDENT + line for line in body]
     feed_items = [f"{names[node.name]}: np.array({literal(feeds[node.name])}, dtype=np.{node.dtype})" for node in program.placeholders]
