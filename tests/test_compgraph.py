@@ -224,6 +224,13 @@ def test_nan_in_every_mode_agrees_and_one_mode_alone_does_not():
     assert compgraph.disagreement(results)["c"] == float("inf")
 
 
+def test_an_error_that_is_not_about_shapes_is_not_called_broadcasting():
+    with pytest.raises(GraphRunError) as caught:
+        compgraph.run(parse("import tensorflow as tf\nx = tf.constant([1, 2])\ny = x ** -1"), {}, "eager")
+    assert "negative integer powers" in caught.value.message and "broadcast" not in caught.value.message
+    assert "[Op:" not in caught.value.message
+
+
 def test_a_dtype_mismatch_is_named_as_such_not_as_broadcasting():
     program = Program([
         Node("a", "constant", "constant", (), {"value": [1, 2], "dtype": "int32"}),

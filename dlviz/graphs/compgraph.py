@@ -369,7 +369,8 @@ def _explain(node: Node, tensors: dict[str, Any], error: Exception) -> str:
             f"Node '{node.name}' = matmul({inputs}): the inner sizes must match (columns of the first = rows "
             "of the second). Transpose one input or change a shape."
         )
-    if node.op in ("add", "subtract", "multiply", "divide", "maximum", "minimum", "pow"):
+    if node.op in ("add", "subtract", "multiply", "divide", "maximum", "minimum", "pow") and not _broadcastable(
+            [tensors[name].shape for name in node.inputs]):
         return (
             f"Node '{node.name}' = {node.op}({inputs}): these shapes cannot be broadcast together "
             f"(each size must be equal, or 1). {_first_sentence(error)}"
@@ -377,10 +378,22 @@ def _explain(node: Node, tensors: dict[str, Any], error: Exception) -> str:
     return f"Node '{node.name}' = {node.describe()} failed with inputs {inputs or 'none'}: {_first_sentence(error)}"
 
 
+def _broadcastable(shapes: list[Any]) -> bool:
+    """Whether static shapes can broadcast (unknown sizes count as compatible): only then is the error about something else."""
+    if any(shape.rank is None for shape in shapes):
+        return True
+    try:
+        np.broadcast_shapes(*[tuple(1 if size is None else size for size in shape.as_list()) for shape in shapes])
+    except ValueError:
+        return False
+    return True
+
+
 def _first_sentence(error: Exception) -> str:
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     text = re.sub(r"\{\{[^}]*\}\}", "", text)
     text = re.sub(r"for '[^']*' with", "with", text)
+    text = re.sub(r"\s*\[Op:[^\]]*\]\s*(name:\s*)?$", "", text).strip()
     return text[:300]
 
 

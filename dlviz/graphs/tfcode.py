@@ -1310,10 +1310,12 @@ class Reader(language.Parser):
             path = self.dotted(expression)
             if path and self.modules.get(path[0]) == "numpy" and len(path) == 2 and path[1] in DTYPES:
                 return path[1]
-            entry = self.tf_entry(expression) if path and path[0] in self.modules else None
-            if entry is not None and entry.kind == "dtype":
-                return entry.target
-            raise self.error(expression, f"dtype must be one of {', '.join(f'tf.{d}' for d in DTYPES)}.")
+            if path and self.modules.get(path[0]) in ("tensorflow", "tensorflow.compat.v1"):
+                rest = path[1:][2:] if path[1:3] == ["compat", "v1"] else path[1:]
+                entry = TF_NAMES.get(".".join(rest))
+                if entry is not None and entry.kind == "dtype":
+                    return entry.target
+            raise self.error(expression, f"dtype must be one of {', '.join(f'tf.{d}' for d in DTYPES)} here, not {'.'.join(path or ['?'])}.")
         return super().dtype_name(expression)
 
     def op_call(self, function: str, call: ast.Call, name: str | None, arguments: list[ast.expr],
