@@ -14,7 +14,7 @@ import pytest
 import tensorflow as tf
 from tensorflow.python.eager import context
 
-from dlviz.graphs import compgraph, playground, tfcode
+from dlviz.graphs import compgraph, playground, tfnames
 from dlviz.graphs.presets import PRESETS
 from dlviz.graphs.program import STYLES, ProgramError, parse, to_tensorflow
 
@@ -365,7 +365,7 @@ def test_every_name_the_reader_knows_is_where_it_says_in_tensorflow():
             module = getattr(module, part, None)
         return module
 
-    for path, entry in tfcode.TF_NAMES.items():
+    for path, entry in tfnames.TF_NAMES.items():
         assert (find(tf, path) is not None) == entry.v2, path
         if entry.v1:
             assert find(tf.compat.v1, path) is not None, path

@@ -4,7 +4,7 @@
 TensorFlow Python of the notes (``c = tf.multiply(a, b)`` in a ``with tf.compat.v1.Session()``
 block); both become the same `Program`, which `dlviz.graphs.compgraph` runs in every mode.
 Nothing is ever executed: the text is read with `ast` against a whitelist (`language`,
-`tfcode`). `to_tensorflow` writes any program as runnable TensorFlow 2 or TensorFlow 1 code
+`tfcode` with `tfnames`, `tfvalues` and `tfruns`). `to_tensorflow` writes any program as runnable TensorFlow 2 or TensorFlow 1 code
 (`codegen`).
 """
 

@@ -9,132 +9,28 @@ TensorFlow's own rules are checked as it would apply them (a tape only sees what
 its block, a TF1 session starts with uninitialised variables, dtypes never mix), so what the page
 shows is what TensorFlow would do. Anything else is refused with the line, the column and the
 nearest supported form.
+
+This module reads statements, names and functions; `tfnames` lists the names of TensorFlow it knows,
+`tfvalues` makes tensors (tf.constant, tf.Variable, placeholders, initialisers, NumPy), and `tfruns`
+follows sessions and tapes.
 """
 
 from __future__ import annotations
 
 import ast
 import difflib
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from dlviz.graphs import language
-from dlviz.graphs.language import (
-    DTYPES,
-    FLOAT_DTYPES,
-    MAX_TENSOR_ELEMENTS,
-    NAME_RULE,
-    Node,
-    Note,
-    Printed,
-    Program,
-    _as_list,
-    _check_shape,
-    _describe_syntax,
-    _has_float,
-    _is_number,
-    _shape_of,
-)
+from dlviz.graphs.language import NAME_RULE, Node, Note, Printed, Program, _describe_syntax
+from dlviz.graphs.tfnames import NUMPY_FUNCTIONS, OUTSIDE, REFUSED_STATEMENTS, TF_NAMES, TfName
+from dlviz.graphs.tfruns import Runs, SessionState, TapeState
+from dlviz.graphs.tfvalues import Values
 
 MAX_CALL_DEPTH = 4  # a function may call functions defined above it, this many levels deep
-
-
-@dataclass(frozen=True)
-class TfName:
-    """A name under `tf.` the reader understands: what it becomes, and where TensorFlow 2 keeps it."""
-
-    kind: str  # op, constant, convert, variable, placeholder, init, session, initializer, eager, graph, tape, gradients, function, seed, dtype
-    target: str = ""  # the op, initializer or dtype it stands for
-    v2: bool = True  # exists as tf.<name> in TensorFlow 2
-    v1: bool = True  # exists as tf.compat.v1.<name>
-    tf2: str = ""  # TensorFlow 2's name for a name it moved or removed
-
-
-def _table() -> dict[str, TfName]:
-    ops = {
-        "add": ["add", "math.add"], "subtract": ["subtract", "math.subtract"], "multiply": ["multiply", "math.multiply"],
-        "divide": ["divide", "math.divide"], "matmul": ["matmul", "linalg.matmul"], "maximum": ["maximum", "math.maximum"],
-        "minimum": ["minimum", "math.minimum"], "pow": ["pow", "math.pow"], "negative": ["negative", "math.negative"],
-        "abs": ["abs", "math.abs"], "relu": ["nn.relu"], "sigmoid": ["sigmoid", "math.sigmoid", "nn.sigmoid"],
-        "tanh": ["tanh", "math.tanh", "nn.tanh"], "softmax": ["nn.softmax", "math.softmax"], "exp": ["exp", "math.exp"],
-        "log": ["math.log"], "square": ["square", "math.square"], "sqrt": ["sqrt", "math.sqrt"],
-        "reduce_sum": ["reduce_sum", "math.reduce_sum"], "reduce_mean": ["reduce_mean", "math.reduce_mean"],
-        "reduce_max": ["reduce_max", "math.reduce_max"], "transpose": ["transpose"], "reshape": ["reshape"],
-        "concat": ["concat"], "cast": ["cast"], "identity": ["identity"],
-    }
-    table = {path: TfName("op", op) for op, paths in ops.items() for path in paths}
-    table.update({
-        "log": TfName("op", "log", v2=False, tf2="tf.math.log"),
-        "constant": TfName("constant"), "convert_to_tensor": TfName("convert"), "Variable": TfName("variable"),
-        "placeholder": TfName("placeholder", v2=False, tf2="tf.compat.v1.placeholder"),
-        "zeros": TfName("init", "zeros"), "ones": TfName("init", "ones"), "fill": TfName("init", "fill"),
-        "random.normal": TfName("init", "random_normal"), "random.uniform": TfName("init", "random_uniform"),
-        "random.truncated_normal": TfName("init", "truncated_normal"),
-        "random_normal": TfName("init", "random_normal", v2=False, tf2="tf.random.normal"),
-        "random_uniform": TfName("init", "random_uniform", v2=False, tf2="tf.random.uniform"),
-        "truncated_normal": TfName("init", "truncated_normal", v2=False, tf2="tf.random.truncated_normal"),
-        "Session": TfName("session", v2=False, tf2="tf.compat.v1.Session"),
-        "InteractiveSession": TfName("session", v2=False, tf2="tf.compat.v1.InteractiveSession"),
-        "global_variables_initializer": TfName("initializer", v2=False, tf2="tf.compat.v1.global_variables_initializer"),
-        "initialize_all_variables": TfName("initializer", v2=False, tf2="tf.compat.v1.global_variables_initializer"),
-        "enable_eager_execution": TfName("eager", v2=False, tf2="tf.compat.v1.enable_eager_execution"),
-        "disable_eager_execution": TfName("graph", v2=False, tf2="tf.compat.v1.disable_eager_execution"),
-        "disable_v2_behavior": TfName("graph", v2=False, tf2="tf.compat.v1.disable_v2_behavior"),
-        "GradientTape": TfName("tape"), "gradients": TfName("gradients"), "function": TfName("function"),
-        "random.set_seed": TfName("seed", v1=False), "set_random_seed": TfName("seed", v2=False, tf2="tf.random.set_seed"),
-    })
-    for dtype in DTYPES:
-        table[dtype] = table[f"dtypes.{dtype}"] = TfName("dtype", dtype)
-    return table
-
-
-TF_NAMES = _table()
-NUMPY_FUNCTIONS = ("array", "asarray", "zeros", "ones", "full", "arange", "linspace", "eye", *DTYPES)
-# Parts of TensorFlow and NumPy that reach outside a graph: files, Python code, the network, models.
-OUTSIDE = ("io", "gfile", "py_function", "numpy_function", "py_func", "raw_ops", "saved_model", "keras", "data",
-           "summary", "debugging", "load_op_library", "load_library", "train", "distribute", "lite", "config",
-           "experimental", "autograph", "estimator", "strings", "print", "sysconfig", "load", "save", "savez",
-           "savez_compressed", "fromfile", "tofile", "loadtxt", "savetxt", "genfromtxt", "memmap", "ctypeslib",
-           "lib", "frombuffer", "fromregex", "random")
-TENSOR_PARAMETERS = {
-    "matmul": ("a", "b"), "relu": ("features",), "softmax": ("logits",), "transpose": ("a",), "reshape": ("tensor",),
-    "concat": ("values",), "identity": ("input",), "reduce_sum": ("input_tensor",), "reduce_mean": ("input_tensor",),
-    "reduce_max": ("input_tensor",),
-}
-TF_INITIALIZER_ARGUMENTS = {
-    "zeros": ("shape", "dtype", "name"), "ones": ("shape", "dtype", "name"), "fill": ("shape", "value", "name"),
-    "random_normal": ("shape", "mean", "stddev", "dtype", "seed", "name"),
-    "random_uniform": ("shape", "minval", "maxval", "dtype", "seed", "name"),
-    "truncated_normal": ("shape", "mean", "stddev", "dtype", "seed", "name"),
-}
-REFUSED_STATEMENTS = {
-    "For": "Loops are not read here: the playground draws straight-line code, one node per step. Write each step on its own line.",
-    "While": "Loops are not read here: the playground draws straight-line code, one node per step. Write each step on its own line.",
-    "If": "Conditionals are not read here: the graph has one path. Keep the branch you want to see.",
-    "ClassDef": "Classes are not read here; write the computation as assignments, or as a @tf.function of straight-line code.",
-    "Try": "try/except is not read here; the page reports every mistake itself.",
-}
-
-
-@dataclass
-class _Session:
-    name: str
-    line: int
-    initialised: set[str] = field(default_factory=set)
-    closed: bool = False
-
-
-@dataclass
-class _Tape:
-    name: str
-    persistent: bool
-    recorded: set[str] = field(default_factory=set)
-    watched: set[str] = field(default_factory=set)
-    used: int = 0
-    active: bool = True
 
 
 @dataclass
@@ -154,15 +50,15 @@ class _Frame:
     tapes: list[str] = field(default_factory=list)
 
 
-class Reader(language.Parser):
+class Reader(Runs, Values, language.Parser):
     """The playground's language plus TensorFlow's own Python, onto one `Program`."""
 
     def __init__(self, source: str) -> None:
         super().__init__(source)
         self.modules: dict[str, str] = {}
-        self.sessions: dict[str, _Session] = {}
-        self.default_session: _Session | None = None
-        self.tapes: dict[str, _Tape] = {}
+        self.sessions: dict[str, SessionState] = {}
+        self.default_session: SessionState | None = None
+        self.tapes: dict[str, TapeState] = {}
         self.initializers: dict[str, frozenset[str]] = {}
         self.functions: dict[str, _Function] = {}
         self.frames: list[_Frame] = []
@@ -313,32 +209,6 @@ class Reader(language.Parser):
     def block(self, body: list[ast.stmt]) -> None:
         for statement in body:
             self.statement(statement)
-
-    def open_session(self, call: ast.Call, name: str, where: ast.AST) -> _Session:
-        if self.frames:
-            raise self.error(call, "Open sessions outside functions.")
-        if call.args or call.keywords:
-            raise self.error(call, "Open the session without arguments: tf.compat.v1.Session().")
-        self.mark_graph_code("a Session", call)
-        session = _Session(name, call.lineno)
-        if name:
-            self.bind_name(name, where)
-            self.sessions[name] = session
-        return session
-
-    def open_tape(self, call: ast.Call, bound: ast.Name) -> _Tape:
-        persistent = False
-        if call.args:
-            raise self.error(call, "Write  tf.GradientTape()  or  tf.GradientTape(persistent=True).")
-        for keyword in call.keywords:
-            if keyword.arg != "persistent" or not isinstance(keyword.value, ast.Constant) or not isinstance(keyword.value.value, bool):
-                raise self.error(call, "GradientTape takes only persistent=True or False here.")
-            persistent = keyword.value.value
-        self.bind_name(bound.id, bound)
-        tape = self.tapes[bound.id] = _Tape(bound.id, persistent)
-        if self.frames:
-            self.frames[-1].tapes.append(bound.id)  # a tape lives as long as one call of its function
-        return tape
 
     # -- functions ----------------------------------------------------------------------------
     def define(self, definition: ast.FunctionDef) -> None:
@@ -600,166 +470,6 @@ class Reader(language.Parser):
             if fetched:
                 self.fetched.add(target)
 
-    # -- sessions -----------------------------------------------------------------------------
-    def run(self, session: _Session, call: ast.Call) -> tuple[list[str], bool]:
-        """`sess.run(fetches, feed_dict=…)`: the fetched nodes (none for the initializer) and whether a list was asked."""
-        if session.closed:
-            raise self.error(call, f"The session '{session.name}' is closed (its with block ended or close() was called); "
-                                   "run it inside the block.")
-        self.check_no_unpacking(call)
-        arguments = dict(zip(("fetches", "feed_dict"), call.args))
-        if len(call.args) > 2:
-            raise self.error(call, "sess.run takes what to fetch and a feed_dict.")
-        for keyword in call.keywords:
-            if keyword.arg not in ("fetches", "feed_dict") or keyword.arg in arguments:
-                raise self.error(keyword.value, f"sess.run has no option '{keyword.arg}' here; it takes fetches and feed_dict.")
-            arguments[keyword.arg] = keyword.value
-        if "fetches" not in arguments:
-            raise self.error(call, "Say what to fetch:  sess.run(c).")
-        fetches = arguments["fetches"]
-        if self.is_initializer(fetches):
-            session.initialised |= self.initializer_variables(fetches)
-            if "feed_dict" in arguments:
-                raise self.error(call, "The initializer needs no feed_dict.")
-            return [], False
-        is_list = isinstance(fetches, ast.List | ast.Tuple)
-        elements = list(fetches.elts) if is_list else [fetches]
-        if not elements:
-            raise self.error(fetches, "Fetch at least one tensor.")
-        if any(self.is_initializer(element) for element in elements):
-            raise self.error(fetches, "Run the initializer on its own line:  sess.run(init).")
-        names = [self.expression(element) for element in elements]
-        fed = self.record_feeds(arguments.get("feed_dict"), call)
-        self.check_runnable(session, names, fed, call)
-        return names, is_list
-
-    def is_initializer(self, expression: ast.expr) -> bool:
-        if isinstance(expression, ast.Name):
-            return expression.id in self.initializers
-        return isinstance(expression, ast.Call) and self.is_tf(expression, "initializer")
-
-    def initializer_variables(self, expression: ast.expr) -> frozenset[str]:
-        if isinstance(expression, ast.Name):
-            return self.initializers[expression.id]
-        self.mark_graph_code("tf.compat.v1.global_variables_initializer()", expression)
-        self.tf_entry(expression.func)  # notes the TF1 name
-        return frozenset(node.name for node in self.nodes if node.kind == "variable")
-
-    def check_runnable(self, session: _Session, names: list[str], fed: set[str], where: ast.AST) -> None:
-        needed = set().union(*(self.ancestors(name) for name in names))
-        for name in sorted(needed):
-            node = self.defined[name]
-            if node.kind == "variable" and name not in session.initialised:
-                raise self.error(where, f"Variable '{name}' has no value yet in this session: a TF1 session starts with every "
-                                        "variable uninitialised, so run  sess.run(tf.compat.v1.global_variables_initializer())  "
-                                        "first (created after the variables). TensorFlow would stop here with 'Attempting to "
-                                        "use uninitialized value'.")
-            if node.kind == "placeholder" and name not in fed:
-                raise self.error(where, f"This run needs a value for placeholder '{name}': add  feed_dict={{{name}: ...}}  "
-                                        f"(TensorFlow would stop with 'You must feed a value for placeholder tensor').")
-
-    def ancestors(self, name: str) -> set[str]:
-        seen, stack = set(), [name]
-        while stack:
-            current = stack.pop()
-            if current not in seen:
-                seen.add(current)
-                stack.extend(self.defined[current].inputs)
-        return seen
-
-    def record_feeds(self, feed_dict: ast.expr | None, where: ast.AST) -> set[str]:
-        if feed_dict is None:
-            return set()
-        if not isinstance(feed_dict, ast.Dict) or any(key is None for key in feed_dict.keys):
-            raise self.error(feed_dict, "Write the feeds inline:  feed_dict={x: [[1, 2, 3]]}.")
-        fed = set()
-        for key, value in zip(feed_dict.keys, feed_dict.values):
-            if not isinstance(key, ast.Name):
-                raise self.error(key, "feed_dict keys are placeholder names:  feed_dict={x: ...}.")
-            name = self.lookup(key)
-            node = self.defined[name]
-            if node.kind != "placeholder":
-                raise self.error(key, f"'{name}' is a {node.kind}, not a placeholder; feed_dict gives values to placeholders.")
-            array = self.feed_value(value, node)
-            if name in self.feeds and not np.array_equal(self.feeds[name], array):
-                raise self.error(value, f"'{name}' is fed a different value on line {self.feed_lines[name]}. The playground runs "
-                                        "the graph once, with one value per placeholder: keep one feed_dict (and try other "
-                                        "values in the Feeds panel).")
-            self.feeds[name], self.feed_lines[name] = array, value.lineno
-            fed.add(name)
-        return fed
-
-    def feed_value(self, expression: ast.expr, placeholder: Node) -> np.ndarray:
-        value, _ = self.array_value(expression, "fed to a placeholder", integers="int64")
-        dtype = placeholder.dtype
-        self.check_fits(value, dtype, expression)
-        array = np.asarray(value, dtype=dtype)
-        expected = placeholder.attrs["shape"]
-        if array.ndim != len(expected) or any(want is not None and want != got for want, got in zip(expected, array.shape)):
-            raise self.error(expression, f"feed_dict gives '{placeholder.name}' a value of shape {tuple(array.shape)}, but the "
-                                         f"placeholder's shape is {tuple(expected)}.")
-        return array
-
-    # -- tapes and gradients ------------------------------------------------------------------------
-    def tape_gradient(self, tape: _Tape, call: ast.Call) -> tuple[str, list[str], bool]:
-        if call.keywords or len(call.args) != 2:
-            raise self.error(call, "Write  tape.gradient(loss, [W, b])  or  tape.gradient(loss, W).")
-        if tape.used and not tape.persistent:
-            raise self.error(call, f"'{tape.name}' was already asked for gradients once; a tape forgets what it recorded after "
-                                   "one gradient call. Ask for all of them in one call, or open it with "
-                                   "tf.GradientTape(persistent=True).")
-        tape.used += 1
-        of = self.expression(call.args[0])
-        wrt = call.args[1]
-        is_list = isinstance(wrt, ast.List | ast.Tuple)
-        sources = [self.expression(element) for element in (wrt.elts if is_list else [wrt])]
-        if not sources:
-            raise self.error(wrt, "Ask for at least one gradient.")
-        for source in sources:
-            self.check_taped(tape, of, source, call)
-        return of, sources, is_list
-
-    def check_taped(self, tape: _Tape, of: str, source: str, where: ast.AST) -> None:
-        """What TensorFlow's tape would see: the target computed inside its block, the source watched, a recorded path."""
-        block = f"with tf.GradientTape() as {tape.name}:"
-        if of not in tape.recorded:
-            raise self.error(where, f"'{of}' was computed outside the  {block}  block, so the tape never saw it (TensorFlow "
-                                    "would give None). Compute it inside the block.")
-        node = self.defined[source]
-        watched = source in tape.watched or (node.kind == "variable" and node.attrs.get("trainable", True))
-        if not watched and source not in tape.recorded:
-            raise self.error(where, f"The tape does not watch '{source}': it watches trainable variables by itself, and other "
-                                    f"tensors only after  {tape.name}.watch({source})  inside the block (TensorFlow would give None).")
-        if not self.connected(of, source, tape.recorded):
-            if self.connected(of, source, None):
-                raise self.error(where, f"'{of}' depends on '{source}' only through steps computed outside the  {block}  block, "
-                                        "which the tape did not record (TensorFlow would give None). Move them into the block.")
-            self.note(where, f"'{of}' does not depend on '{source}': TensorFlow gives None for this gradient; the playground "
-                             "shows zeros (what unconnected_gradients=tf.UnconnectedGradients.ZERO asks for).")
-
-    def connected(self, of: str, source: str, recorded: set[str] | None) -> bool:
-        stack, seen = [of], set()
-        while stack:
-            current = stack.pop()
-            if current == source:
-                return True
-            if current in seen or (recorded is not None and current not in recorded):
-                continue
-            seen.add(current)
-            stack.extend(self.defined[current].inputs)
-        return False
-
-    def tf_gradients(self, call: ast.Call) -> tuple[str, list[str]]:
-        self.mark_graph_code("tf.gradients", call)
-        if call.keywords or len(call.args) != 2:
-            raise self.error(call, "Write  tf.gradients(loss, [W, b]).")
-        of = self.expression(call.args[0])
-        wrt = call.args[1]
-        elements = wrt.elts if isinstance(wrt, ast.List | ast.Tuple) else [wrt]
-        if not elements:
-            raise self.error(wrt, "Ask for at least one gradient.")
-        return of, [self.expression(element) for element in elements]
-
     # -- bare expressions and print ---------------------------------------------------------------------
     def bare_expression(self, statement: ast.Expr) -> None:
         value = statement.value
@@ -798,15 +508,6 @@ class Reader(language.Parser):
     def display(self, where: ast.AST, parts: list[tuple[str, str]]) -> None:
         """A notebook shows the value of a cell's last bare expression; so does the output panel."""
         self.outputs.append(Printed(where.lineno, tuple(parts)))
-
-    def watch(self, tape: _Tape, call: ast.Call) -> None:
-        if not tape.active:
-            raise self.error(call, f"{tape.name}.watch(...) belongs inside the  with tf.GradientTape() as {tape.name}:  block.")
-        if call.keywords or len(call.args) != 1:
-            raise self.error(call, f"Write  {tape.name}.watch(x)  or  {tape.name}.watch([x, y]).")
-        argument = call.args[0]
-        for element in argument.elts if isinstance(argument, ast.List | ast.Tuple) else [argument]:
-            tape.watched.add(self.expression(element))
 
     def setting(self, entry: TfName, call: ast.Call) -> None:
         if self.frames:
@@ -1037,295 +738,3 @@ class Reader(language.Parser):
         feed = next((keyword.value for keyword in call.keywords if keyword.arg == "feed_dict"), None)
         self.check_runnable(session, [name], self.record_feeds(feed, call), call)
         return name
-
-    # -- TensorFlow functions ---------------------------------------------------------------------
-    def tf_op(self, function: str, call: ast.Call, name: str | None, written: str) -> str:
-        """tf.multiply(a, b), tf.reduce_sum(x, axis=1), tf.nn.softmax(logits=z): the same op nodes as the playground's."""
-        spec = language.ALL_OPS[function]
-        parameters = TENSOR_PARAMETERS.get(function, ("x", "y")[: max(spec.tensor_args, 1)])
-        arguments, keywords = list(call.args), []
-        for keyword in call.keywords:
-            if keyword.arg in parameters:
-                index = parameters.index(keyword.arg)
-                if index != len(arguments):
-                    raise self.error(keyword.value, f"Give the tensors of {written} in order.")
-                arguments.append(keyword.value)
-            else:
-                keywords.append(keyword)
-        if function == "concat" and not any(k.arg == "axis" for k in keywords) and len(arguments) < 2:
-            raise self.error(call, f"{written} needs an axis:  {written}([a, b], axis=0).")
-        return self.op_call(function, call, name, arguments, keywords, written, extra_options=("name",))
-
-    def tf_constant(self, call: ast.Call, name: str | None, written: str, convert: bool = False) -> str:
-        value_expression = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "value"), None)
-        if convert and isinstance(value_expression, ast.Name):
-            source = self.lookup(value_expression)
-            if source not in self.fetched and source not in self.weak and not self.defined[source].attrs.get("numpy"):
-                return self.expression(value_expression, name)  # a tensor already: TensorFlow returns it unchanged
-        return self.add_value_source(name, "constant", self.constant_options(call, written, convert), call)
-
-    def constant_options(self, call: ast.Call, written: str, convert: bool = False) -> dict[str, Any]:
-        """tf.constant(value, dtype=None, shape=None, name=None): the numbers and dtype, as TensorFlow infers them."""
-        order = ("value", "dtype", "shape", "name") if not convert else ("value", "dtype", "name")
-        given = self.arguments_by_name(call, order, written)
-        if "value" not in given:
-            raise self.error(call, f"{written} needs a value:  {written}([1, 2, 3]).")
-        value, dtype = self.array_value(given["value"], f"the value of {written}")
-        if "dtype" in given:
-            dtype = self.dtype_name(given["dtype"])
-        options: dict[str, Any] = {"dtype": dtype}
-        if given.get("shape") is not None and not (isinstance(given["shape"], ast.Constant) and given["shape"].value is None):
-            shape = _as_list(self.literal(given["shape"]))
-            _check_shape(shape, call, self, allow_none=False)
-            if _is_number(value):
-                options["init"] = {"function": "fill", "shape": shape, "value": value}
-            elif math.prod(_shape_of(value)) == math.prod(shape):
-                options["value"] = np.reshape(np.asarray(value, dtype=object), shape).tolist()
-            else:
-                raise self.error(call, f"{written}: {math.prod(_shape_of(value))} numbers cannot fill shape {tuple(shape)}.")
-        else:
-            options["value"] = value
-        if "name" in given:
-            options["name"] = self.literal(given["name"])
-        return options
-
-    def tf_variable(self, call: ast.Call, name: str | None, written: str) -> str:
-        self.no_state_in_function("a variable", call)
-        if name is None:
-            raise self.error(call, f"Give the variable a name of its own:  W = {written}(...)  on its own line.")
-        given = self.arguments_by_name(call, ("initial_value", "trainable", "name", "dtype"), written, positional=1)
-        if "initial_value" not in given:
-            raise self.error(call, f"{written} needs a starting value:  {written}(tf.zeros([2])).")
-        options = self.initial_value(given["initial_value"], written)
-        if "dtype" in given:
-            wanted = self.dtype_name(given["dtype"])
-            if "init" in options and wanted != options["dtype"]:
-                raise self.error(call, f"The initial value is {options['dtype']} but dtype says {wanted}; give the initialiser the dtype.")
-            options["dtype"] = wanted
-        for option in ("trainable", "name"):
-            if option in given:
-                options[option] = self.literal(given[option])
-        return self.add_value_source(name, "variable", options, call)
-
-    def initial_value(self, expression: ast.expr, written: str) -> dict[str, Any]:
-        """A variable's starting value: numbers, a NumPy array, tf.constant(...), an initialiser, or a name of one."""
-        if isinstance(expression, ast.Call) and isinstance(expression.func, ast.Attribute):
-            entry = self.tf_entry(expression.func)
-            if entry is not None and entry.kind == "init":
-                init, dtype = self.tf_initializer(entry.target, expression, ".".join(self.dotted(expression.func)))
-                return {"init": init, "dtype": dtype}
-            if entry is not None and entry.kind in ("constant", "convert"):
-                options = self.constant_options(expression, ".".join(self.dotted(expression.func)), entry.kind == "convert")
-                return {key: options[key] for key in ("value", "init", "dtype") if key in options}
-        if isinstance(expression, ast.Name):
-            source = self.defined[self.lookup(expression)]
-            if source.kind == "constant" and source.name not in self.weak:
-                return {key: source.attrs[key] for key in ("value", "init") if key in source.attrs} | {"dtype": source.dtype}
-            if source.kind != "constant":
-                raise self.error(expression, f"A variable starts from numbers or an initialiser, not from the {source.kind} "
-                                             f"'{source.name}'.")
-        value, dtype = self.array_value(expression, f"the starting value of {written}")
-        return {"value": value, "dtype": dtype}
-
-    def tf_placeholder(self, call: ast.Call, name: str | None, written: str) -> str:
-        if name is None:
-            raise self.error(call, f"Give the placeholder a name of its own:  x = {written}(tf.float32, shape=[None, 3]).")
-        self.no_state_in_function("a placeholder", call)
-        self.mark_graph_code("a placeholder", call)
-        given = self.arguments_by_name(call, ("dtype", "shape", "name"), written)
-        if "dtype" not in given:
-            raise self.error(call, f"Give the placeholder a dtype:  {written}(tf.float32, shape=[None, 3]).")
-        shape = self.literal(given["shape"]) if "shape" in given else None
-        if shape is None:
-            raise self.error(call, f"Give the placeholder a shape (None for any size):  {written}(tf.float32, shape=[None, 3]).")
-        options = {"shape": _as_list(shape), "dtype": self.dtype_name(given["dtype"])}
-        if "name" in given:
-            options["name"] = self.literal(given["name"])
-        return self.add_placeholder(name, options, call)
-
-    def tf_initializer(self, function: str, call: ast.Call, written: str) -> tuple[dict[str, Any], str]:
-        keywords = [ast.keyword(arg="shape", value=k.value) if k.arg == "dims" else k for k in call.keywords]
-        init = self.initializer(call, function, list(call.args), keywords, TF_INITIALIZER_ARGUMENTS[function], written)
-        init.pop("name", None)
-        value = init.get("value")
-        dtype = init.pop("dtype", None) or ("int32" if function == "fill" and isinstance(value, int) else "float32")
-        if function in language.RANDOM_INITIALIZERS:
-            if dtype not in FLOAT_DTYPES:
-                raise self.error(call, f"{written} makes float numbers; use dtype=tf.float32 or tf.float64.")
-            if "seed" in init:
-                key = (function, init["seed"])
-                if key in self.random_seeds:
-                    raise self.error(call, f"Line {self.random_seeds[key]} already uses {written} with seed={init['seed']}. Eager "
-                                           "TensorFlow would continue that sequence here while a TF1 graph would repeat it, "
-                                           "so give each random initialiser its own seed.")
-                self.random_seeds[key] = call.lineno
-                init["stateful"] = True
-            else:
-                self.note(call, f"{written} without a seed gives new numbers on every run; the playground fixes them (from "
-                                "the node's name) so that every mode starts from the same numbers. Add seed=1 to get TensorFlow's own.")
-            if function == "random_uniform" and init.get("maxval") is None:
-                init["maxval"] = 1.0
-        return init, dtype
-
-    def arguments_by_name(self, call: ast.Call, order: tuple[str, ...], written: str, positional: int | None = None) -> dict[str, ast.expr]:
-        limit = len(order) if positional is None else positional
-        if len(call.args) > limit:
-            raise self.error(call, f"{written} takes at most {limit} positional argument(s) here; name the others "
-                                   f"({', '.join(order[limit:])}).")
-        given = dict(zip(order, call.args))
-        for keyword in call.keywords:
-            if keyword.arg not in order:
-                raise self.error(keyword.value, f"{written} has no option '{keyword.arg}' here. It accepts: {', '.join(order)}.")
-            if keyword.arg in given:
-                raise self.error(keyword.value, f"'{keyword.arg}' is given twice.")
-            given[keyword.arg] = keyword.value
-        return given
-
-    # -- NumPy -----------------------------------------------------------------------------------------
-    def numpy_call(self, path: list[str], call: ast.Call, name: str | None) -> str:
-        written, function = ".".join(path), ".".join(path[1:])
-        if function not in NUMPY_FUNCTIONS:
-            first = path[1] if len(path) > 1 else ""
-            if first == "random":
-                raise self.error(call, f"{written} would give different numbers on every run; write the numbers, or use "
-                                       "tf.random.normal([3, 2], seed=1) so every run starts the same.")
-            if first in OUTSIDE:
-                raise self.error(call, f"{written} reaches outside a graph of numbers (files or Python objects), so the playground never runs it.")
-            raise self.error(call, f"{written} is not read here; NumPy gives values through np.array, np.zeros, np.ones, np.full, "
-                                   "np.arange, np.linspace, np.eye and np.float32(...).")
-        options = self.numpy_options(function, call, written)
-        options["numpy"] = True
-        return self.add_value_source(name, "constant", options, call)
-
-    def numpy_options(self, function: str, call: ast.Call, written: str) -> dict[str, Any]:
-        if function in ("array", "asarray"):
-            given = self.arguments_by_name(call, ("object", "dtype"), written)
-            if "object" not in given:
-                raise self.error(call, f"{written} needs numbers:  {written}([1, 2, 3]).")
-            value, dtype = self.array_value(given["object"], f"the argument of {written}", integers="int64", floats="float64")
-            return {"value": value, "dtype": self.dtype_name(given["dtype"]) if "dtype" in given else dtype}
-        if function in DTYPES:
-            if len(call.args) != 1 or call.keywords:
-                raise self.error(call, f"Write {written}(3.5).")
-            return {"value": self.numeric_literal(call.args[0]), "dtype": function}
-        if function in ("zeros", "ones", "full"):
-            order = ("shape", "fill_value", "dtype") if function == "full" else ("shape", "dtype")
-            given = self.arguments_by_name(call, order, written)
-            if "shape" not in given or (function == "full" and "fill_value" not in given):
-                raise self.error(call, f"{written} needs a shape" + (" and a value" if function == "full" else "") + ".")
-            shape = self.literal(given["shape"])
-            shape = [shape] if isinstance(shape, int) and not isinstance(shape, bool) else _as_list(shape)
-            init: dict[str, Any] = {"function": "fill" if function == "full" else function, "shape": shape}
-            dtype = "float64"
-            if function == "full":
-                init["value"] = self.literal(given["fill_value"])
-                if not _is_number(init["value"]):
-                    raise self.error(call, f"The value of {written} must be a number.")
-                dtype = "int64" if isinstance(init["value"], int) else "float64"
-            _check_shape(shape, call, self, allow_none=False)
-            return {"init": init, "dtype": self.dtype_name(given["dtype"]) if "dtype" in given else dtype}
-        numbers = [self.literal(argument) for argument in call.args]
-        keywords = {keyword.arg: self.literal(keyword.value) for keyword in call.keywords}
-        if not all(_is_number(number) for number in [*numbers, *keywords.values()]) or not 1 <= len(numbers) + len(keywords) <= 3:
-            raise self.error(call, f"{written} takes up to three numbers here.")
-        try:
-            if function == "arange":
-                if keywords:
-                    raise TypeError
-                count = math.ceil((numbers[1] - numbers[0]) / (numbers[2] if len(numbers) == 3 else 1)) if len(numbers) > 1 else numbers[0]
-                if count > MAX_TENSOR_ELEMENTS:
-                    raise ValueError
-                array = np.arange(*numbers)
-            elif function == "linspace":
-                number = keywords.get("num", numbers[2] if len(numbers) > 2 else 50)
-                if not isinstance(number, int) or not 0 < number <= MAX_TENSOR_ELEMENTS or set(keywords) - {"num"}:
-                    raise ValueError
-                array = np.linspace(numbers[0], numbers[1], number)
-            else:
-                if keywords or not all(isinstance(n, int) and 0 < n <= 300 for n in numbers[:2]) or len(numbers) > 2:
-                    raise ValueError
-                array = np.eye(*numbers)
-        except (ValueError, TypeError, IndexError, ZeroDivisionError):
-            raise self.error(call, f"{written} got arguments it cannot use here (or would make more than "
-                                   f"{MAX_TENSOR_ELEMENTS:,} numbers).") from None
-        if array.size == 0:
-            raise self.error(call, f"{written} would be empty.")
-        return {"value": array.tolist(), "dtype": str(array.dtype) if str(array.dtype) in DTYPES else "float64"}
-
-    def astype(self, call: ast.Call, name: str | None) -> str:
-        """`np.array(...).astype(np.float32)`: a NumPy value with another dtype."""
-        value = call.func.value
-        path = self.dotted(value.func) if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) else None
-        if path and self.modules.get(path[0]) == "numpy" and ".".join(path[1:]) in NUMPY_FUNCTIONS:
-            attrs = {**self.numpy_options(".".join(path[1:]), value, ".".join(path)), "numpy": True}
-        else:
-            attrs = self.defined[self.expression(value)].attrs
-        if not attrs.get("numpy") or len(call.args) != 1 or call.keywords:
-            raise self.error(call, ".astype(dtype) is read on NumPy arrays only; for tensors use tf.cast(x, tf.float32).")
-        dtype = self.dtype_name(call.args[0])
-        options = {key: attrs[key] for key in ("value", "init") if key in attrs}
-        if "value" in options and dtype not in FLOAT_DTYPES:
-            options["value"] = np.trunc(np.asarray(options["value"], dtype=np.float64)).astype(np.int64).tolist()
-        return self.add_value_source(name, "constant", {**options, "dtype": dtype, "numpy": True}, call)
-
-    # -- values and dtypes ----------------------------------------------------------------------------
-    def array_value(self, expression: ast.expr, role: str, integers: str = "int32", floats: str = "float32") -> tuple[Any, str]:
-        """Numbers for a tensor or a feed: a literal (dtype as TensorFlow infers it), or a NumPy value defined above."""
-        if isinstance(expression, ast.Name):
-            source = self.defined[self.lookup(expression)]
-            if source.kind == "constant" and (source.attrs.get("numpy") or "value" in source.attrs) and source.name not in self.weak:
-                return self.numpy_numbers(source, expression), source.dtype
-            if source.name in self.weak:
-                value = source.attrs["value"]
-                return value, floats if _has_float(value) else integers
-            raise self.error(expression, f"Use numbers or a NumPy array as {role}; '{source.name}' is a tensor.")
-        if isinstance(expression, ast.Call) and isinstance(expression.func, ast.Attribute):
-            path = self.dotted(expression.func)
-            if path and self.modules.get(path[0]) == "numpy":
-                options = self.numpy_options(".".join(path[1:]), expression, ".".join(path)) if ".".join(path[1:]) in NUMPY_FUNCTIONS else None
-                if options is None:
-                    self.numpy_call(path, expression, None)  # raises the right refusal
-                probe = Node("value", "constant", "constant", (), options)
-                return self.numpy_numbers(probe, expression), options["dtype"]
-        value = self.numeric_literal(expression)
-        if _has_float(value):
-            return value, floats
-        largest = max((abs(number) for number in language._leaves(value)), default=0)
-        return value, integers if largest <= language.DTYPE_LIMITS[integers] else "int64"
-
-    def numpy_numbers(self, node: Node, where: ast.AST) -> Any:
-        if "value" in node.attrs:
-            return node.attrs["value"]
-        init = node.attrs["init"]
-        if init["function"] in ("zeros", "ones", "fill"):
-            filler = {"zeros": 0, "ones": 1}.get(init["function"], init.get("value"))
-            return np.full(init["shape"], filler, dtype=node.dtype).tolist()
-        raise self.error(where, f"'{node.name}' holds random numbers; write the numbers to use them here.")
-
-    def dtype_name(self, expression: ast.expr) -> str:
-        """A dtype: "float32", tf.float32, tf.dtypes.float32, np.float32, or Python's float / int (NumPy's float64 / int64)."""
-        if isinstance(expression, ast.Name) and expression.id in ("float", "int"):
-            return "float64" if expression.id == "float" else "int64"
-        if isinstance(expression, ast.Attribute):
-            path = self.dotted(expression)
-            if path and self.modules.get(path[0]) == "numpy" and len(path) == 2 and path[1] in DTYPES:
-                return path[1]
-            if path and self.modules.get(path[0]) in ("tensorflow", "tensorflow.compat.v1"):
-                rest = path[1:][2:] if path[1:3] == ["compat", "v1"] else path[1:]
-                entry = TF_NAMES.get(".".join(rest))
-                if entry is not None and entry.kind == "dtype":
-                    return entry.target
-            raise self.error(expression, f"dtype must be one of {', '.join(f'tf.{d}' for d in DTYPES)} here, not {'.'.join(path or ['?'])}.")
-        return super().dtype_name(expression)
-
-    def op_call(self, function: str, call: ast.Call, name: str | None, arguments: list[ast.expr],
-                keywords: list[ast.keyword], label: str | None = None, extra_options: tuple[str, ...] = ()) -> str:
-        if extra_options:
-            names = [keyword for keyword in keywords if keyword.arg in extra_options]
-            for keyword in names:
-                if keyword.arg == "name":
-                    value = self.literal(keyword.value)
-                    if value is not None and (not isinstance(value, str) or not language.STRING_NAME_RULE.match(value)):
-                        raise self.error(keyword.value, "A name= option is up to 64 letters, digits, _ . or -.")
-            keywords = [keyword for keyword in keywords if keyword not in names]
-        return super().op_call(function, call, name, arguments, keywords, label)
