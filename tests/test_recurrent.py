@@ -1,9 +1,9 @@
 """The recurrent module against independent computations: a NumPy unrolling of each cell written here from the
 equations (gate order as Keras stores it), the layers' own outputs, a tf.GradientTape, and Keras' parameter count."""
 
+import keras
 import numpy as np
 import pytest
-import keras
 import tensorflow as tf
 
 from dlviz.data import sequences

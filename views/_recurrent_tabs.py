@@ -227,7 +227,7 @@ def _start_comparison(longest: int) -> None:
         result["comparison"], run = recurrent.compare_cells(delays, hooks=hooks)
         return run
 
-    epochs = 3 * len(delays) * training.TrainConfig(epochs=15).epochs
+    epochs = 3 * len(delays) * recurrent.COMPARISON_CONFIG.epochs
     st.session_state.rnn_compare_job = jobs.submit(work, epochs=epochs, evaluate=lambda run: result.get("comparison"),
                                                    owner=session_owner(), label="SimpleRNN vs LSTM vs GRU")
 

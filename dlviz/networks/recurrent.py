@@ -443,6 +443,8 @@ def task_for(data: sequences.SequenceDataset) -> training.Task:
 
 
 # -- why LSTMs exist ---------------------------------------------------------------------------------
+COMPARISON_CONFIG = training.TrainConfig(epochs=10, batch_size=32, learning_rate=1e-2)
+
 @dataclass
 class CellComparison:
     """SimpleRNN, LSTM and GRU trained on the same memory task: accuracy against delay, and gradient sizes."""
@@ -463,14 +465,13 @@ def compare_cells(delays: tuple[int, ...] = (2, 5, 10, 20), cells: tuple[str, ..
     delays = sorted({int(d) for d in delays})
     if not delays or delays[0] < 1 or delays[-1] >= MAX_STEPS:
         raise RecurrentError(f"Delays must be between 1 and {MAX_STEPS - 1}.")
-    config = config or training.TrainConfig(epochs=15, batch_size=32, learning_rate=1e-2)
+    config = config or COMPARISON_CONFIG
     hooks = hooks or training.Hooks()
-    length = delays[-1] + 1
     total = len(delays) * len(cells)
     combined = training.TrainingRun(None, training.TrainConfig(**{**config.__dict__, "epochs": total * config.epochs}))
-    comparison = CellComparison(delays, length, {cell: {} for cell in cells}, {}, {}, 0.0)
+    comparison = CellComparison(delays, delays[-1] + 1, {cell: {} for cell in cells}, {}, {}, 0.0)
     for number, (cell, delay) in enumerate((cell, delay) for cell in cells for delay in delays):
-        data = sequences.recall(delay, length, seed=config.seed)
+        data = sequences.recall(delay, count=2000, seed=config.seed)  # the symbol to repeat comes first
         comparison.chance = 1 / data.num_classes
         model = build("classify", cell, units, data.input_shape, data.num_classes, seed=config.seed)
         probe = (data.x_test[0], int(data.y_test[0]))
