@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from dlviz.text import plotly_safe, plotly_safe_all
 
@@ -58,42 +57,61 @@ def unrolled_figure(cell: str, steps: int, inputs: list[str], units: int, featur
     return figure
 
 
-def _input_trace(inputs: np.ndarray, labels: list[str] | None) -> go.BaseTraceType:
+def _input_trace(inputs: np.ndarray, labels: list[str] | None) -> dict:
     """What was read at each step, to draw under a heatmap: a line for a series, an image for rows, text for characters."""
     steps = np.arange(1, len(inputs) + 1)
     if labels is not None:
-        return go.Scatter(x=steps, y=np.zeros(len(labels)), mode="text", text=plotly_safe_all(labels),
-                          textfont={"size": 12}, hoverinfo="skip", showlegend=False)
+        return {"type": "scatter", "x": steps, "y": np.zeros(len(labels)), "mode": "text",
+                "text": plotly_safe_all(shown_character(c) for c in labels), "textfont": {"size": 12},
+                "hoverinfo": "skip", "showlegend": False}
     if inputs.ndim == 1 or inputs.shape[-1] == 1:
-        return go.Scatter(x=steps, y=np.ravel(inputs), mode="lines+markers", line={"color": "#333"},
-                          showlegend=False, hovertemplate="step %{x}: %{y:.3f}<extra>input</extra>")
-    return go.Heatmap(x=steps, z=np.asarray(inputs).T, colorscale="gray_r", showscale=False,
-                      hovertemplate="step %{x}, value %{y}: %{z:.2f}<extra>input</extra>")
+        return {"type": "scatter", "x": steps, "y": np.ravel(inputs), "mode": "lines+markers", "line": {"color": "#333"},
+                "showlegend": False, "hovertemplate": "step %{x}: %{y:.3f}<extra>input</extra>"}
+    return {"type": "heatmap", "x": steps, "z": np.asarray(inputs).T, "colorscale": "gray_r", "showscale": False,
+            "hovertemplate": "step %{x}, value %{y}: %{z:.2f}<extra>input</extra>"}
 
 
 def state_heatmap(panels: dict[str, np.ndarray], inputs: np.ndarray, labels: list[str] | None = None,
                   title: str = "") -> go.Figure:
-    """Units × time steps for each panel (hidden state, gates, cell state), the input underneath on the same steps."""
+    """Units × time steps for each panel (hidden state, gates, cell state), the input underneath on the same steps.
+
+    Built as plain dictionaries with the axes laid out by hand: make_subplots costs more than the maths here."""
     names = list(panels)
-    rows = len(names) + 1
-    heights = [1.0] * len(names) + [0.35 if labels is not None or np.ndim(inputs) == 1 or inputs.shape[-1] == 1 else 0.8]
-    figure = make_subplots(rows=rows, cols=1, shared_xaxes=True, vertical_spacing=0.04, row_heights=heights,
-                           subplot_titles=[*names, "input"])
-    for row, name in enumerate(names, start=1):
-        values = np.asarray(panels[name])
-        gate = name.split()[0] in ("input", "forget", "output", "update", "reset")
-        figure.add_trace(go.Heatmap(
-            z=values.T, x=np.arange(1, len(values) + 1), colorscale="Viridis" if gate else DIVERGING,
-            zmin=0 if gate else -max(1e-6, float(np.abs(values).max())), zmax=1 if gate else float(np.abs(values).max()) or 1,
-            colorbar={"len": 0.9 / rows, "y": 1 - (row - 0.5) / rows, "thickness": 10},
-            hovertemplate="step %{x}, unit %{y}: %{z:.3f}<extra>" + plotly_safe(name) + "</extra>"), row=row, col=1)
-        figure.update_yaxes(title_text="unit", row=row, col=1)
-    figure.add_trace(_input_trace(np.asarray(inputs), labels), row=rows, col=1)
-    figure.update_yaxes(visible=labels is None, row=rows, col=1)
-    figure.update_xaxes(title_text="time step", row=rows, col=1)
-    figure.update_layout(height=170 + 210 * len(names), margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                         title=plotly_safe(title) if title else None)
-    return figure
+    inputs = np.asarray(inputs)
+    small_input = labels is not None or inputs.ndim == 1 or inputs.shape[-1] == 1
+    heights = [1.0] * len(names) + [0.35 if small_input else 0.8]
+    gap = 0.04
+    usable = 1 - gap * len(names)
+    domains, top = [], 1.0
+    for height in heights:
+        size = usable * height / sum(heights)
+        domains.append((max(0.0, top - size), top))
+        top -= size + gap
+    data, layout = [], {"height": 170 + 210 * len(names), "margin": {"l": 10, "r": 10, "t": 40, "b": 10},
+                        "annotations": [], "title": {"text": plotly_safe(title)} if title else None}
+    for row, name in enumerate([*names, "input"]):
+        suffix = "" if row == 0 else str(row + 1)
+        bottom, top = domains[row]
+        layout[f"xaxis{suffix}"] = {"anchor": f"y{suffix}", "domain": [0, 1], "matches": "x" if row else None,
+                                    "showticklabels": row == len(names), "title": {"text": "time step"} if row == len(names) else None}
+        layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "domain": [bottom, top],
+                                    "title": {"text": "unit"} if row < len(names) else None,
+                                    "visible": row < len(names) or labels is None}
+        layout["annotations"].append({"text": plotly_safe(name), "x": 0.5, "y": top, "xref": "paper", "yref": "paper",
+                                      "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": 14}})
+        if row == len(names):
+            trace = _input_trace(inputs, labels)
+        else:
+            values = np.asarray(panels[name])
+            gate = name.split()[0] in ("input", "forget", "output", "update", "reset")
+            limit = float(np.abs(values).max()) or 1.0
+            trace = {"type": "heatmap", "z": values.T, "x": np.arange(1, len(values) + 1),
+                     "colorscale": "Viridis" if gate else DIVERGING, "zmin": 0 if gate else -limit,
+                     "zmax": 1 if gate else limit,
+                     "colorbar": {"len": top - bottom, "y": (top + bottom) / 2, "thickness": 10},
+                     "hovertemplate": "step %{x}, unit %{y}: %{z:.3f}<extra>" + plotly_safe(name) + "</extra>"}
+        data.append({**trace, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}"})
+    return go.Figure({"data": data, "layout": layout}, skip_invalid=False)
 
 
 def unit_lines(states: np.ndarray, units: list[int], labels: list[str] | None = None) -> go.Figure:
