@@ -141,3 +141,34 @@ def test_a_link_sets_the_model_and_bad_values_fall_back():
     bad = open_page("views/recurrent.py", task="forecast", data="[x](https://evil.example)", units="99999")
     notices = " ".join(warning.value for warning in bad.warning)
     assert "units=99999" in notices and "is not a forecast" in notices and "](https" not in notices
+
+
+def test_an_uploaded_binary_text_file_with_a_markdown_name_is_refused_literally():
+    app = open_page("views/recurrent.py")
+    app.radio(key="rnn_task").set_value("next_char").run()
+    app.selectbox(key="rnn_data_next_char").select("Your own text (paste or upload)").run()
+    app.file_uploader(key="rnn_text_upload").set_value(("[x](https://evil.example).txt", b"\x00\x01" * 500, "text/plain")).run()
+    assert not app.exception
+    message = app.error[0].value
+    assert "\\[x\\]\\(https" in message  # the name is shown as text, never as a link
+    assert "not a plain-text file" in message.replace("\\", "")
+
+
+def test_why_lstms_trains_the_three_cells_and_draws_what_they_measured():
+    app = open_page("views/recurrent.py")
+    app.select_slider(key="rnn_longest_delay").set_value(5).run()
+    app.select_slider(key="rnn_compare_epochs").set_value(5).run()
+    app.button(key="rnn_compare").click().run()
+    job = app.session_state["rnn_compare_job"]
+    assert job.wait(600) and job.status == "done", job.error
+    app.run()
+    comparison = job.evaluation
+    charts = specs(app)
+    memory = next(spec for spec in charts if "How far back" in spec["layout"].get("title", {}).get("text", ""))
+    assert [trace["name"] for trace in memory["data"]] == ["SimpleRNN", "LSTM", "GRU"]
+    for trace, cell in zip(memory["data"], ("simple", "lstm", "gru")):
+        assert list(trace["x"]) == [2, 5]
+        np.testing.assert_allclose(plotly_array(trace["y"]), [comparison.accuracy[cell][k] for k in (2, 5)])
+    gradients = next(spec for spec in charts if "k = 5" in spec["layout"].get("title", {}).get("text", ""))
+    for trace, cell in zip(gradients["data"], ("simple", "lstm", "gru")):
+        np.testing.assert_allclose(plotly_array(trace["y"]), comparison.gradients_after[cell], rtol=1e-6)

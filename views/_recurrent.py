@@ -25,9 +25,26 @@ DEFAULTS = {
 }
 
 
+KEPT = ("rnn_cell", "rnn_units", "rnn_layers", "rnn_window", "rnn_epochs", "rnn_batch", "rnn_lr")
+
+
 def load_defaults() -> None:
     """On a change of task: that task's default model and training settings."""
     st.session_state.update(DEFAULTS[st.session_state.rnn_task])
+
+
+def restore_settings() -> None:
+    """Streamlit forgets a widget's value in a run that does not draw it (the window, while classifying); every
+    setting is kept in a plain dictionary too and put back."""
+    kept = st.session_state.setdefault("rnn_kept", {})
+    for key in KEPT:
+        if key not in st.session_state and key in kept:
+            st.session_state[key] = kept[key]
+
+
+def remember_settings() -> None:
+    kept = st.session_state.setdefault("rnn_kept", {})
+    kept.update({key: st.session_state[key] for key in KEPT if key in st.session_state})
 
 
 def apply_link(link: dict) -> None:
@@ -135,15 +152,19 @@ def describe(data: sequences.SequenceDataset) -> None:
         st.warning(markdown_safe(notice))
 
 
-def model_settings(data: sequences.SequenceDataset) -> dict:
-    """Cell, units and layers; returns everything `recurrent.build` needs."""
+def model_settings() -> dict:
+    """Cell, units and layers (drawn even while there is no data, so they are never lost)."""
     columns = st.columns(3)
     cell = columns[0].selectbox("Cell", list(recurrent.CELLS), format_func=recurrent.CELLS.get, key="rnn_cell")
     units = int(columns[1].number_input("Units", 1, recurrent.MAX_UNITS, key="rnn_units"))
     layers = int(columns[2].number_input("Recurrent layers", 1, recurrent.MAX_LAYERS, key="rnn_layers"))
+    return {"cell": cell, "units": units, "layers": layers}
+
+
+def settings_for(data: sequences.SequenceDataset, choices: dict) -> dict:
+    """Everything `recurrent.build` needs for this data."""
     outputs = 1 if data.task == "forecast" else data.num_classes
-    return {"task": data.task, "cell": cell, "units": units, "input_shape": data.input_shape, "outputs": outputs,
-            "layers": layers}
+    return {"task": data.task, "input_shape": data.input_shape, "outputs": outputs, **choices}
 
 
 def shape_table(settings: dict) -> list[recurrent.LayerRow] | None:

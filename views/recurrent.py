@@ -9,6 +9,7 @@ from dlviz.networks import recurrent
 from dlviz.text import markdown_safe
 from dlviz.training import jobs, training
 from views import _recurrent as build_parts
+from views import _recurrent_memory as memory
 from views import _recurrent_tabs as tabs
 from views._models import keep
 from views._resources import session_owner
@@ -29,21 +30,22 @@ link = read_link("recurrent", {
     "layers": links.Param(minimum=1, maximum=recurrent.MAX_LAYERS),
     "window": links.Param(minimum=1, maximum=sequences.MAX_WINDOW)})
 build_parts.apply_link(link)
+build_parts.restore_settings()
 show_link_notices("recurrent")
 
 # -- 1. Data and model -------------------------------------------------------------------------------
 st.header("1 · Data and model")
 data = build_parts.data_picker()
-rows, settings = None, None
 if data is not None:
     build_parts.describe(data)
-    settings = build_parts.model_settings(data)
-    rows = build_parts.shape_table(settings)
+choices = build_parts.model_settings()
+settings = build_parts.settings_for(data, choices) if data is not None else None
+rows = build_parts.shape_table(settings) if settings is not None else None
 task = st.session_state.rnn_task
 write_link({"task": task, "data": st.session_state.get(f"rnn_data_{task}")
             if st.session_state.get(f"rnn_data_{task}") in sequences.available()[task] else None,
-            "cell": st.session_state.rnn_cell, "units": st.session_state.rnn_units,
-            "layers": st.session_state.rnn_layers, "window": st.session_state.get("rnn_window") if task != "classify" else None})
+            **{name: choices[name] for name in ("cell", "units", "layers")},
+            "window": st.session_state.get("rnn_window") if task != "classify" else None})
 
 # -- 2. Train ---------------------------------------------------------------------------------------
 st.header("2 · Train")
@@ -54,6 +56,7 @@ batch_size = columns[2].select_slider("Batch size", [8, 16, 32, 64, 128, 256], k
 epochs = columns[3].number_input("Epochs", 1, training.MAX_EPOCHS, key="rnn_epochs")
 seed = columns[4].number_input("Seed", 0, 2**31 - 1, 0, key="rnn_seed")
 config = training.TrainConfig(int(epochs), int(batch_size), float(learning_rate), optimizer, seed=int(seed))
+build_parts.remember_settings()
 
 
 def start_training() -> None:
@@ -118,4 +121,4 @@ if job is not None and job.status == "done" and job.evaluation is not None:
             show(model, trained, sequence, job.evaluation)
 
 st.header("Why LSTMs exist")
-tabs.why_lstms()
+memory.why_lstms()
