@@ -15,7 +15,7 @@ DIVERGING = "RdBu_r"
 
 def shown_character(character: str) -> str:
     """A character as a label: spaces and line ends made visible."""
-    return {" ": "␣", "\n": "↵"}.get(character, character)
+    return {" ": "·", "\n": "¶"}.get(character, character)
 
 
 def unrolled_figure(cell: str, steps: int, inputs: list[str], units: int, features: int,
@@ -180,19 +180,24 @@ def step_probabilities(probabilities: np.ndarray, class_names: list[str], truth:
 
 
 def next_character_figure(text: str, probabilities: np.ndarray, vocabulary: list[str], top: int = 5) -> go.Figure:
-    """At each position, the model's most likely next characters; the true one is marked."""
+    """At each position, the model's most likely next characters (darker = more likely), and under them the
+    probability it gave the character that really came next."""
     order = np.argsort(-probabilities, axis=1)[:, :top]
     steps = np.arange(1, len(text) + 1)
-    figure = go.Figure()
-    for rank in range(top):
-        ids = order[:, rank]
-        figure.add_trace(go.Scatter(
-            x=steps, y=probabilities[np.arange(len(ids)), ids], mode="markers+text", name=f"choice {rank + 1}",
-            text=plotly_safe_all(shown_character(vocabulary[i]) for i in ids), textposition="top center",
-            marker={"size": 6}, hovertemplate="position %{x}: '%{text}' %{y:.2f}<extra></extra>"))
+    ranked = np.take_along_axis(probabilities, order, axis=1).T
+    letters = [[plotly_safe(shown_character(vocabulary[i])) for i in order[:, rank]] for rank in range(top)]
+    actual = [vocabulary.index(c) if c in vocabulary else None for c in text[1:]]
+    truth = [probabilities[t, i] if i is not None else np.nan for t, i in enumerate(actual)] + [np.nan]
+    truth_text = [plotly_safe(shown_character(c)) for c in text[1:]] + [""]
+    rows = [f"choice {rank + 1}" for rank in range(top)]
+    figure = go.Figure(go.Heatmap(
+        z=np.vstack([ranked, [truth]]), x=steps, y=[*rows, "what came next"], text=[*letters, truth_text],
+        texttemplate="%{text}", textfont={"size": 12, "family": "monospace"}, colorscale="Blues", zmin=0, zmax=1,
+        hovertemplate="after position %{x}: '%{text}' with probability %{z:.2f}<extra>%{y}</extra>"))
     figure.update_xaxes(tickvals=steps, ticktext=plotly_safe_all(shown_character(c) for c in text), title="read so far")
-    figure.update_layout(height=320, margin={"l": 10, "r": 10, "t": 30, "b": 10}, yaxis={"range": [0, 1.1], "title": "probability"},
-                         title="The most likely next characters at each position", showlegend=False)
+    figure.update_yaxes(autorange="reversed")
+    figure.update_layout(height=300, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                         title="The most likely next characters at each position (darker: more likely)")
     return figure
 
 
