@@ -32,6 +32,12 @@ class Sample:
     title: str
 
 
+def _within(key: str, highest: int) -> None:
+    """A number kept from an earlier model may not fit this one (fewer test sequences, fewer units): bring it in."""
+    if st.session_state.get(key, 0) > highest:
+        st.session_state[key] = highest
+
+
 def sample_picker(data: sequences.SequenceDataset) -> Sample:
     """A test sequence (or, for text, one the user types) for every tab below."""
     if data.task == "classify":
@@ -42,10 +48,12 @@ def sample_picker(data: sequences.SequenceDataset) -> Sample:
         if len(candidates) == 0:
             st.warning("This class has no test sequence; showing the first test sequence instead.")
             candidates = np.arange(len(data.y_test))
+        _within("rnn_sample_index", len(candidates) - 1)
         index = int(index_column.number_input("Test sequence of this class", 0, len(candidates) - 1, 0, key="rnn_sample_index"))
         chosen = candidates[min(index, len(candidates) - 1)]
         return Sample(data.x_test[chosen], int(data.y_test[chosen]), data.x_test[chosen], None,
                       f"test image {chosen}, class {data.class_names[int(data.y_test[chosen])]}")
+    _within("rnn_sample_window", len(data.x_test) - 1)
     index = int(st.number_input("Test sequence", 0, len(data.x_test) - 1, 0, key="rnn_sample_window"))
     if data.task == "forecast":
         shown = data.unscale(data.x_test[index][:, 0])
@@ -123,6 +131,8 @@ def hidden_state_tab(model, data: sequences.SequenceDataset, sample: Sample, eva
         "shows (**output**), and the **cell state** is the memory it carries. The input is drawn underneath.")
     st.plotly_chart(figure, key="rnn_heatmap")
     st.caption(f"Computed from the layer's own weights in {1000 * (time.perf_counter() - started):.0f} ms.")
+    if any(unit >= hidden.shape[1] for unit in st.session_state.get("rnn_units_lines", [])):
+        del st.session_state["rnn_units_lines"]  # chosen for a larger model
     units = st.multiselect("Units to plot as lines", list(range(hidden.shape[1])), default=list(range(min(3, hidden.shape[1]))),
                            key="rnn_units_lines")
     if units:
@@ -134,6 +144,7 @@ def hidden_state_tab(model, data: sequences.SequenceDataset, sample: Sample, eva
 def _text_units(model, data: sequences.SequenceDataset, units: int) -> None:
     passage = data.text_parts[2][:1200]
     states = recurrent.hidden_states(model, data.encode(passage))
+    _within("rnn_colour_unit", units - 1)
     unit = int(st.number_input("Colour the test text by unit", 0, units - 1, 0, key="rnn_colour_unit"))
     st.plotly_chart(figures.character_colours(passage, states[:, unit], unit), key="rnn_character_colours")
     pattern = st.text_input("Which units fire on a pattern? (e.g. a space, a quote, 'def')", " ", key="rnn_pattern",

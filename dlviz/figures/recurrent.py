@@ -163,8 +163,11 @@ def forecast_figure(times: np.ndarray, series: np.ndarray, test_times: np.ndarra
     for boundary, label in zip(boundaries, ("validation →", "test →")):
         figure.add_vline(x=float(times[boundary]), line={"dash": "dot", "color": "#888"})
         figure.add_annotation(x=float(times[boundary]), y=1.02, yref="paper", text=label, showarrow=False, xanchor="left")
+    start = times[max(0, boundaries[1] - len(test_times))]  # as much of the past as the test part is long
+    figure.update_xaxes(range=[float(start), float(times[-1])])
     figure.update_layout(height=420, margin={"l": 10, "r": 10, "t": 30, "b": 10}, yaxis_title=plotly_safe(unit),
-                         legend={"orientation": "h", "y": -0.15})
+                         legend={"orientation": "h", "y": -0.15},
+                         title="The test part, forecast one step ahead (zoom out to see the whole series)")
     return figure
 
 
