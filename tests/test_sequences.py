@@ -117,3 +117,29 @@ def test_recall_labels_are_the_symbol_k_steps_before_the_end():
     np.testing.assert_array_equal(np.argmax(data.x_train[:, 10 - 1 - 3], axis=1), data.y_train)
     with pytest.raises(sequences.SequenceError):
         sequences.recall(delay=10, length=10)
+
+
+def test_imdb_is_offered_only_from_the_keras_cache(monkeypatch, tmp_path):
+    import keras
+
+    from dlviz.networks import recurrent
+
+    monkeypatch.setattr(datasets, "keras_cache_dir", lambda: tmp_path)
+    assert "imdb" not in sequences.available()["classify"] and "load_data()" in sequences.unavailable()["imdb"]
+    with pytest.raises(sequences.SequenceError, match="Not in"):
+        sequences.load("imdb")
+    (tmp_path / "imdb.npz").write_bytes(b"")  # present: Keras' own loader reads it (faked here: no download)
+    reviews, labels = [[1, 5, 6, 7], list(range(1, 150))] * 10, [0, 1] * 10
+    monkeypatch.setattr(keras.datasets.imdb, "load_data",
+                        lambda num_words: ((reviews, labels), (reviews[:4], labels[:4])))
+    assert "imdb" in sequences.available()["classify"] and not sequences.unavailable()
+    data = sequences.load("imdb")
+    assert data.input_shape == (100,) and data.vocabulary == sequences.IMDB_WORDS and data.class_names[1] == "positive"
+    np.testing.assert_array_equal(data.x_test[0], np.r_[np.zeros(96), [1, 5, 6, 7]])  # the last words, padded in front
+    np.testing.assert_array_equal(data.x_test[1], np.arange(50, 150))
+    assert data.tokens[1] == "[start]" and data.tokens[5] == "#5"  # no cached word list: ids shown as numbers
+    model = recurrent.build("classify", "gru", 4, data.input_shape, 2, vocabulary=data.vocabulary)
+    rows = recurrent.summarise("classify", "gru", 4, data.input_shape, 2, vocabulary=data.vocabulary)
+    assert sum(row.parameters for row in rows) == model.count_params() and rows[0].kind == "Embedding"
+    np.testing.assert_allclose(recurrent.forward_steps(model, data.x_test[0])[-1], model.predict(data.x_test[:1], verbose=0)[0],
+                               rtol=1e-5, atol=1e-6)

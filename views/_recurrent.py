@@ -119,6 +119,10 @@ def data_picker() -> sequences.SequenceDataset | None:
     names = list(sequences.available()[task]) + ({"classify": [OWN_IMAGES], "next_char": [OWN_TEXT]}.get(task, []))
     name_column, window_column, period_column = st.columns([3, 1, 1])
     name = name_column.selectbox("Data", names, key=f"rnn_data_{task}")
+    if task == "classify" and sequences.unavailable():
+        with name_column.expander("More data (IMDB reviews) needs a one-time download"):
+            for how in sequences.unavailable().values():
+                st.caption(how)
     window, period = None, 20
     if task != "classify":
         window = int(window_column.number_input("Window (time steps)", 1, sequences.MAX_WINDOW, key="rnn_window",
@@ -146,6 +150,9 @@ def describe(data: sequences.SequenceDataset) -> None:
                  "scaled with the training part's mean and spread only, so nothing from the future leaks in.")
     elif data.task == "next_char":
         st.write(f"{sizes} of {data.window} characters, {data.num_classes} different characters.")
+    elif data.vocabulary:
+        st.write(f"{sizes}: {data.input_shape[0]} words each, {data.vocabulary:,} different words, "
+                 f"{data.num_classes} classes.")
     else:
         st.write(f"{sizes}: {data.input_shape[0]} steps of {data.input_shape[1]} values, {data.num_classes} classes.")
     for notice in data.notices:
@@ -164,7 +171,8 @@ def model_settings() -> dict:
 def settings_for(data: sequences.SequenceDataset, choices: dict) -> dict:
     """Everything `recurrent.build` needs for this data."""
     outputs = 1 if data.task == "forecast" else data.num_classes
-    return {"task": data.task, "input_shape": data.input_shape, "outputs": outputs, **choices}
+    return {"task": data.task, "input_shape": data.input_shape, "outputs": outputs, "vocabulary": data.vocabulary,
+            **choices}
 
 
 def shape_table(settings: dict) -> list[recurrent.LayerRow] | None:

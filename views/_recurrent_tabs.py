@@ -51,7 +51,8 @@ def sample_picker(data: sequences.SequenceDataset) -> Sample:
         _within("rnn_sample_index", len(candidates) - 1)
         index = int(index_column.number_input("Test sequence of this class", 0, len(candidates) - 1, 0, key="rnn_sample_index"))
         chosen = candidates[min(index, len(candidates) - 1)]
-        return Sample(data.x_test[chosen], int(data.y_test[chosen]), data.x_test[chosen], None,
+        words = [data.tokens[int(i)] for i in data.x_test[chosen]] if data.tokens else None
+        return Sample(data.x_test[chosen], int(data.y_test[chosen]), data.x_test[chosen], words,
                       f"test image {chosen}, class {data.class_names[int(data.y_test[chosen])]}")
     _within("rnn_sample_window", len(data.x_test) - 1)
     index = int(st.number_input("Test sequence", 0, len(data.x_test) - 1, 0, key="rnn_sample_window"))
@@ -73,7 +74,7 @@ def _inputs_for_chain(data: sequences.SequenceDataset, sample: Sample, steps: in
     if data.task == "forecast":
         return [f"{value:.3g}" for value in sample.shown[:steps]]
     if data.task == "classify":
-        return [f"row {t + 1}" for t in range(steps)]
+        return sample.labels[:steps] if sample.labels else [f"row {t + 1}" for t in range(steps)]
     return [repr(figures.shown_character(c))[1:-1] for c in sample.labels[:steps]]
 
 

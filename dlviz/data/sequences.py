@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from dlviz.data import datasets
+from dlviz.runtime import keras
 
 ASSETS = Path(__file__).resolve().parent.parent.parent / "assets"
 TASKS = {"forecast": "Forecast a series", "classify": "Classify a sequence", "next_char": "Next character"}
@@ -30,6 +31,9 @@ CLASSIFY = {
     "digits": "The shipped 8×8 digits read row by row: 8 time steps of 8 pixels.",
     "digits28": "The same digits at 28×28, read row by row: 28 time steps of 28 pixels.",
 }
+IMDB = ("imdb.npz", "IMDB film reviews, positive or negative (50,000 reviews, the 2,000 commonest words, the last "
+        "100 words of each; from the local Keras cache).")
+IMDB_WORDS, IMDB_STEPS = 2_000, 100
 TEXT = {
     "python_docs": "Python's own documentation topics (the pydoc_data module every Python installation carries).",
 }
@@ -68,6 +72,7 @@ class SequenceDataset:
     unit: str = ""  # forecast: what the values are
     window: int = 0
     text_parts: tuple[str, str, str] = ("", "", "")  # next_char: the training, validation and test text
+    tokens: list[str] = field(default_factory=list)  # classify from word ids: id → word, for showing a review
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -78,8 +83,9 @@ class SequenceDataset:
         return len(self.class_names)
 
     @property
-    def features(self) -> int:
-        return 1 if self.task == "next_char" else int(self.x_train.shape[-1])
+    def vocabulary(self) -> int | None:
+        """How many different ids a classifier's word-id input holds (None for real-valued steps)."""
+        return len(self.tokens) if self.tokens and self.task == "classify" else None
 
     def unscale(self, values: np.ndarray) -> np.ndarray:
         """Scaled forecast values back in the series' own units."""
@@ -99,7 +105,18 @@ class SequenceDataset:
 
 def available() -> dict[str, dict[str, str]]:
     """Every sequence set that loads right now, by task: {task: {name: description}}."""
-    return {"forecast": dict(FORECAST), "classify": dict(CLASSIFY), "next_char": dict(TEXT)}
+    classify = dict(CLASSIFY)
+    if (datasets.keras_cache_dir() / IMDB[0]).exists():
+        classify["imdb"] = IMDB[1]
+    return {"forecast": dict(FORECAST), "classify": classify, "next_char": dict(TEXT)}
+
+
+def unavailable() -> dict[str, str]:
+    """Sequence sets that need a one-time download first, with how to get them."""
+    if (datasets.keras_cache_dir() / IMDB[0]).exists():
+        return {}
+    return {"imdb": f"{IMDB[1].split(' (')[0]}. Not in {datasets.keras_cache_dir()}; on a machine with internet run "
+                    "`python -c \"import keras; keras.datasets.imdb.load_data()\"` once, then reload."}
 
 
 def load(name: str, window: int | None = None, *, period: int = 20, seed: int = 0) -> SequenceDataset:
@@ -115,6 +132,8 @@ def load(name: str, window: int | None = None, *, period: int = 20, seed: int = 
         return forecast_windows(name, values, window, unit="value", description=description)
     if name in CLASSIFY:
         return from_images(datasets.load(name), CLASSIFY[name])
+    if name == "imdb":
+        return imdb()
     if name in TEXT:
         return from_text(python_docs_text(), name, 64 if window is None else window, description=TEXT[name])
     raise SequenceError(f"There is no sequence set called {name!r}. Choose one of: "
@@ -208,6 +227,45 @@ def from_images(images: datasets.Dataset, description: str = "", validation: flo
         description or f"{images.description} Read row by row: {height} steps of {width * channels} values.",
         list(images.class_names), list(images.notices), window=height,
     )
+
+
+# -- word ids ---------------------------------------------------------------------------------------
+def last_words(reviews: list, steps: int) -> np.ndarray:
+    """Each list of word ids cut to its last `steps` ids, padded with 0 in front when shorter: (N, steps)."""
+    out = np.zeros((len(reviews), steps), dtype=np.int32)
+    for row, ids in enumerate(reviews):
+        tail = np.asarray(ids, dtype=np.int64)[-steps:]
+        out[row, steps - len(tail):] = tail
+    return out
+
+
+def imdb(validation: float = 0.15) -> SequenceDataset:
+    """The IMDB reviews from the local Keras cache (never downloaded here), as the last words of each review."""
+    if "imdb" not in available()["classify"]:
+        raise SequenceError(unavailable()["imdb"])
+    try:
+        (x_train, y_train), (x_test, y_test) = keras.datasets.imdb.load_data(num_words=IMDB_WORDS)
+    except Exception as error:  # a present but broken cache must not crash the page
+        raise SequenceError(f"The cached IMDB files could not be read ({type(error).__name__}).") from None
+    words = {index + 3: word for word, index in _imdb_word_index().items() if index + 3 < IMDB_WORDS}
+    tokens = [{0: "·", 1: "[start]", 2: "[rare]"}.get(i, words.get(i, f"#{i}")) for i in range(IMDB_WORDS)]
+    x_train, x_test = last_words(x_train, IMDB_STEPS), last_words(x_test, IMDB_STEPS)
+    count = int(len(x_train) * validation)
+    order = np.random.default_rng(0).permutation(len(x_train))
+    x_train, y_train = x_train[order], np.asarray(y_train, dtype=np.int64)[order]
+    return SequenceDataset("imdb", "classify", x_train[:-count], y_train[:-count], x_train[-count:], y_train[-count:],
+                           x_test, np.asarray(y_test, dtype=np.int64), IMDB[1], ["negative", "positive"],
+                           window=IMDB_STEPS, tokens=tokens)
+
+
+def _imdb_word_index() -> dict[str, int]:
+    """Words by id when Keras has cached its word list too; otherwise ids are shown as numbers."""
+    if not (datasets.keras_cache_dir() / "imdb_word_index.json").exists():
+        return {}
+    try:
+        return keras.datasets.imdb.get_word_index()
+    except Exception:  # noqa: BLE001 - words are a nicety; ids still work
+        return {}
 
 
 # -- text ---------------------------------------------------------------------------------------------

@@ -52,7 +52,13 @@ class LayerRow:
     formula: str
 
 
-def _check(task: str, cell: str, units: int, input_shape: tuple[int, ...], outputs: int, layers: int) -> None:
+def _tokens(task: str, outputs: int, vocabulary: int | None) -> int | None:
+    """How many different ids an integer input holds (characters or words), or None for real-valued steps."""
+    return outputs if task == "next_char" else vocabulary
+
+
+def _check(task: str, cell: str, units: int, input_shape: tuple[int, ...], outputs: int, layers: int,
+           vocabulary: int | None = None) -> None:
     if task not in TASKS:
         raise RecurrentError(f"The task must be one of: {', '.join(TASKS)}.")
     if cell not in CELLS:
@@ -61,13 +67,18 @@ def _check(task: str, cell: str, units: int, input_shape: tuple[int, ...], outpu
         raise RecurrentError(f"Units must be between 1 and {MAX_UNITS}.")
     if not 1 <= int(layers) <= MAX_LAYERS:
         raise RecurrentError(f"Stack between 1 and {MAX_LAYERS} recurrent layers.")
-    expected = 1 if task == "next_char" else 2
+    tokens = _tokens(task, outputs, vocabulary)
+    expected = 1 if tokens else 2
+    if task == "forecast" and vocabulary:
+        raise RecurrentError("A forecast reads real values, not word or character ids.")
     if len(input_shape) != expected:
-        what = "(T,) character ids" if task == "next_char" else "(T, features)"
-        raise RecurrentError(f"The input of a {task} model is {what}; got {tuple(input_shape)}.")
+        what = "(T,) ids" if tokens else "(T, features)"
+        raise RecurrentError(f"The input of this {task} model is {what}; got {tuple(input_shape)}.")
+    if tokens is not None and not 2 <= int(tokens) <= 100_000:
+        raise RecurrentError("An id input needs between 2 and 100,000 different ids.")
     if not 1 <= int(input_shape[0]) <= MAX_STEPS:
         raise RecurrentError(f"Sequences must have between 1 and {MAX_STEPS} time steps.")
-    if task != "next_char" and not 1 <= int(input_shape[1]) <= MAX_FEATURES:
+    if not tokens and not 1 <= int(input_shape[1]) <= MAX_FEATURES:
         raise RecurrentError(f"Each step may carry between 1 and {MAX_FEATURES} values.")
     if task != "forecast" and int(outputs) < 2:
         raise RecurrentError("A classifier needs at least 2 classes (a text at least 2 different characters).")
@@ -87,15 +98,19 @@ def cell_parameters(cell: str, units: int, inputs: int) -> tuple[int, str]:
 
 
 def summarise(task: str, cell: str, units: int, input_shape: tuple[int, ...], outputs: int,
-              layers: int = 1) -> list[LayerRow]:
-    """Every layer with its per-step tensors, output shape and parameter formula, without building anything."""
-    _check(task, cell, units, input_shape, outputs, layers)
+              layers: int = 1, vocabulary: int | None = None) -> list[LayerRow]:
+    """Every layer with its per-step tensors, output shape and parameter formula, without building anything.
+
+    `vocabulary` makes a classifier read (T,) word ids through a learned vector per word."""
+    _check(task, cell, units, input_shape, outputs, layers, vocabulary)
     steps = int(input_shape[0])
     rows = []
-    inputs = int(input_shape[1]) if task != "next_char" else EMBEDDING
-    if task == "next_char":
-        rows.append(LayerRow("embedding", "Embedding", f"character id → x_t ({EMBEDDING})", (steps, EMBEDDING),
-                             outputs * EMBEDDING, f"{outputs} characters × {EMBEDDING}"))
+    tokens = _tokens(task, outputs, vocabulary)
+    inputs = EMBEDDING if tokens else int(input_shape[1])
+    if tokens:
+        noun = "character" if task == "next_char" else "word"
+        rows.append(LayerRow("embedding", "Embedding", f"{noun} id → x_t ({EMBEDDING})", (steps, EMBEDDING),
+                             tokens * EMBEDDING, f"{tokens} {noun}s × {EMBEDDING}"))
     for index in range(layers):
         sequences = index < layers - 1 or task == "next_char"
         count, formula = cell_parameters(cell, units, inputs)
@@ -115,17 +130,18 @@ def summarise(task: str, cell: str, units: int, input_shape: tuple[int, ...], ou
 
 
 def build(task: str, cell: str = "lstm", units: int = 32, input_shape: tuple[int, ...] = (12, 1), outputs: int = 1,
-          layers: int = 1, seed: int = 0) -> Any:
+          layers: int = 1, seed: int = 0, vocabulary: int | None = None) -> Any:
     """A Keras model: recurrent layers then a Dense head (linear for a forecast, softmax for classes).
 
     A next-character model takes (T,) character ids, learns a vector per character, and predicts the next
     character at every step; the others read (T, features) and answer after the last step."""
-    summarise(task, cell, units, input_shape, outputs, layers)
+    summarise(task, cell, units, input_shape, outputs, layers, vocabulary)
     keras.utils.set_random_seed(seed)
     layer_class = getattr(keras.layers, CELLS[cell])
-    stack: list[Any] = [keras.Input(tuple(int(d) for d in input_shape), dtype="int32" if task == "next_char" else "float32")]
-    if task == "next_char":
-        stack.append(keras.layers.Embedding(outputs, EMBEDDING, name="embedding"))
+    tokens = _tokens(task, outputs, vocabulary)
+    stack: list[Any] = [keras.Input(tuple(int(d) for d in input_shape), dtype="int32" if tokens else "float32")]
+    if tokens:
+        stack.append(keras.layers.Embedding(tokens, EMBEDDING, name="embedding"))
     for index in range(layers):
         stack.append(layer_class(units, return_sequences=index < layers - 1 or task == "next_char",
                                  name=f"{cell}_{index + 1}"))
@@ -133,15 +149,17 @@ def build(task: str, cell: str = "lstm", units: int = 32, input_shape: tuple[int
     return keras.Sequential(stack, name=f"{CELLS[cell].lower()}_{task}")
 
 
-def keras_code(task: str, cell: str, units: int, input_shape: tuple[int, ...], outputs: int, layers: int = 1) -> str:
+def keras_code(task: str, cell: str, units: int, input_shape: tuple[int, ...], outputs: int, layers: int = 1,
+               vocabulary: int | None = None) -> str:
     """The same model as Keras code a student can paste into a notebook."""
-    summarise(task, cell, units, input_shape, outputs, layers)
+    summarise(task, cell, units, input_shape, outputs, layers, vocabulary)
+    tokens = _tokens(task, outputs, vocabulary)
     shape = ", ".join(str(int(d)) for d in input_shape) + ("," if len(input_shape) == 1 else "")
     lines = ["import keras", "", "model = keras.Sequential(["]
-    dtype = ', dtype="int32"' if task == "next_char" else ""
+    dtype = ', dtype="int32"' if tokens else ""
     lines.append(f"    keras.Input(({shape}){dtype}),")
-    if task == "next_char":
-        lines.append(f"    keras.layers.Embedding({outputs}, {EMBEDDING}),")
+    if tokens:
+        lines.append(f"    keras.layers.Embedding({tokens}, {EMBEDDING}),")
     for index in range(layers):
         sequences = index < layers - 1 or task == "next_char"
         lines.append(f"    keras.layers.{CELLS[cell]}({units}{', return_sequences=True' if sequences else ''}),")
