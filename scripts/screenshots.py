@@ -9,7 +9,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.browser_support import ROOT, chromium_page, running_app  # noqa: E402
 
 PAGES = {"home": "", "playground": "playground", "train": "train", "inspect": "inspect", "graphs": "graphs",
+         "recurrent": "recurrent",
          "playground_tensorflow": "playground?preset=" + quote("TensorFlow 1 code: the notes' first example in a session")}
+
+
+def train_recurrent(page) -> None:
+    """The recurrent page with its default model trained on the sunspots and the hidden state shown."""
+    page.set_viewport_size({"width": 1400, "height": 3400})
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("3 · Look inside").wait_for(timeout=600_000)
+    page.get_by_role("tab", name="Hidden state over time").click()
+    page.locator(".js-plotly-plot").filter(has_text="hidden state h_t").first.wait_for(timeout=60_000)
 
 
 def main() -> None:
@@ -18,7 +28,11 @@ def main() -> None:
     wanted = sys.argv[1:] or list(PAGES)
     with running_app() as url, chromium_page(height=2200) as page:
         for name in wanted:
+            page.set_viewport_size({"width": 1400, "height": 2200})
             page.goto(f"{url}/{PAGES[name]}")
+            if name == "recurrent":  # nothing is drawn before a training
+                page.get_by_role("button", name="Train", exact=True).wait_for(timeout=90_000)
+                train_recurrent(page)
             page.wait_for_selector(".js-plotly-plot", timeout=90_000)
             if name == "home":  # wait for the tensors to be re-made with TensorFlow
                 page.get_by_text("EagerTensor · shape (2, 3, 3, 3)").wait_for(timeout=90_000)

@@ -122,3 +122,18 @@ def test_add_a_node_with_the_form():
     assert not app.exception
     assert app.text_area(key="program_text").value.rstrip().endswith("z = sigmoid(y)")
     assert app.selectbox(key="node").value == "z"
+
+
+def test_projector_mode_from_a_link_enlarges_figures_folds_explanations_and_stays_in_the_link():
+    from tests.app_support import open_page
+
+    app = open_page("views/train.py", projector="1")
+    assert app.session_state["projector"] is True
+    assert app.query_params.get("projector") in ("1", ["1"])  # kept in the page's own shareable link
+    specs = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+    assert specs and all(spec["layout"]["font"]["size"] == 17 for spec in specs)
+    assert "What am I looking at?" in [expander.label for expander in app.expander]
+    app.toggle(key="projector").set_value(False).run()
+    specs = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+    assert all("size" not in spec["layout"].get("font", {}) for spec in specs)
+    assert "projector" not in app.query_params

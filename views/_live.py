@@ -8,6 +8,7 @@ import streamlit as st
 from dlviz.figures import charts
 from dlviz.text import markdown_safe
 from dlviz.training import jobs
+from views._projector import chart
 
 
 def live_training(state_key: str, curves: Callable[[list[dict], int], go.Figure] = charts.training_curves,
@@ -37,7 +38,7 @@ def live_training(state_key: str, curves: Callable[[list[dict], int], go.Figure]
         elif job.run is not None and job.run.outcome == "stopped":
             st.info(f"You stopped training after {job.run.finished_epochs} of {job.epochs} epochs; "
                     "the partly trained model is kept.")
-        st.plotly_chart(curves(history, job.epochs), key=f"{state_key}_curves")
+        chart(curves(history, job.epochs), key=f"{state_key}_curves")
         if not job.running and st.session_state.get(polling_key):
             st.session_state[polling_key] = False
             st.rerun(scope="app")  # training ended: show the results and stop polling

@@ -35,7 +35,7 @@ PAGES = [
          "a non-linear code beats PCA."),
     Page("views/recurrent.py", "Recurrent networks", ":material/timeline:", "recurrent",
          "Forecast a real series, read digits row by row, predict the next character; watch the "
-         "hidden state and gates step by step, and see why LSTMs remember longer."),
+         "hidden state and gates step by step, and measure how far back SimpleRNN, LSTM and GRU remember."),
     Page("views/boltzmann.py", "Boltzmann machines", ":material/blur_on:", "boltzmann",
          "Train an RBM by contrastive divergence, watch its filters form and its Gibbs chain dream, "
          "stack RBMs into a deep belief network, and test the few-labels claim."),

@@ -2,10 +2,12 @@
 
 import streamlit as st
 
-from dlviz import explain, runtime, shared, tensors
+from dlviz import explain as explain_text
+from dlviz import runtime, shared, tensors
 from dlviz.figures import values as figures
 from dlviz.text import markdown_safe
 from views._pages import PAGES
+from views._projector import chart, explain
 from views._resources import warm_up
 
 st.title("dlviz — see deep learning work")
@@ -28,7 +30,7 @@ def rank_examples() -> list[tensors.TensorExample]:
 
 
 st.header("Tensors, rank by rank")
-st.markdown(explain.TENSOR)
+explain(explain_text.TENSOR)
 status = runtime.start(warm_up)  # TensorFlow loads in its one background thread; this page never waits for it
 
 
@@ -38,7 +40,7 @@ def tensor_ranks() -> None:
     if not status.ready:
         # Draw the same values at once from NumPy; the TensorFlow versions replace them when it is ready.
         recipes = tensors.rank_recipes()
-        st.plotly_chart(figures.tensor_ranks_figure([(title, value) for title, _, _, value in recipes]), key="ranks_preview")
+        chart(figures.tensor_ranks_figure([(title, value) for title, _, _, value in recipes]), key="ranks_preview")
         if status.state == "failed":
             st.error(f"TensorFlow could not be loaded on this server: {markdown_safe(status.error)} Reload the page to try again.")
         else:
@@ -49,7 +51,7 @@ def tensor_ranks() -> None:
     if st.session_state.pop("tensorflow_waiting", False):
         st.rerun(scope="app")  # TensorFlow just became ready: rerun the page once so this fragment stops polling
     examples = rank_examples()
-    st.plotly_chart(figures.tensor_ranks_figure([(e.title, e.value) for e in examples]), key="ranks")
+    chart(figures.tensor_ranks_figure([(e.title, e.value) for e in examples]), key="ranks")
     for column, example in zip(st.columns(len(examples)), examples):
         column.markdown(f"**{example.title}**  \n{example.meaning}")
         column.code(example.code, language="python", wrap_lines=True)

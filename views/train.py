@@ -11,6 +11,7 @@ from dlviz.text import markdown_safe
 from dlviz.training import jobs, runs, training
 from views._layer_stack import edit_stack, shape_table, with_ids
 from views._live import live_training
+from views._projector import chart, explain
 from views._resources import session_owner, shipped_dataset
 from views._share import read_link, show_link_notices, write_link
 from views._tensorflow import require_tensorflow
@@ -48,8 +49,8 @@ def data_section() -> tuple[str, datasets.Dataset]:
         for notice in dataset.notices:
             st.warning(markdown_safe(notice))
     with preview_column:
-        st.plotly_chart(charts.samples_figure(dataset.samples_per_class(8), 8), key="samples")
-        st.plotly_chart(charts.class_counts_figure(dataset.class_counts()), key="counts")
+        chart(charts.samples_figure(dataset.samples_per_class(8), 8), key="samples")
+        chart(charts.class_counts_figure(dataset.class_counts()), key="counts")
     return name, dataset
 
 
@@ -138,13 +139,14 @@ def results_section(job: jobs.TrainingJob) -> None:
     metric_columns[1].metric("Test loss", f"{evaluation.loss:.4f}")
     metric_columns[2].metric("Training time", f"{job.run.seconds:.1f} s")
     confusion_column, wrong_column = st.columns(2, gap="large")
-    confusion_column.plotly_chart(charts.confusion_figure(evaluation.confusion, names), key="confusion")
+    with confusion_column:
+        chart(charts.confusion_figure(evaluation.confusion, names), key="confusion")
     with wrong_column:
         wrong = evaluation.misclassified[:24]
         st.markdown(f"**Misclassified test images** ({len(evaluation.misclassified)} of {len(tested.y_test)})")
         if len(wrong):
             captions = [f"{names[tested.y_test[i]]}→{names[evaluation.predictions[i]]}" for i in wrong]
-            st.plotly_chart(charts.misclassified_figure(tested.x_test[wrong], captions, columns=6), key="misclassified")
+            chart(charts.misclassified_figure(tested.x_test[wrong], captions, columns=6), key="misclassified")
         else:
             st.success("Every test image was classified correctly.")
     download_columns = st.columns(2)
@@ -161,7 +163,7 @@ def runs_section() -> None:
         return
     st.header("5 · Compare your runs")
     st.caption("Change one setting at a time (learning rate, dropout, a layer) and train again: each run is kept here.")
-    st.plotly_chart(charts.compare_runs_figure([(r.name, r.history) for r in book.records]), key="runs_curves")
+    chart(charts.compare_runs_figure([(r.name, r.history) for r in book.records]), key="runs_curves")
     st.dataframe(pd.DataFrame(book.comparison_rows()), hide_index=True, key="runs_table",
                  column_config={"test accuracy": st.column_config.NumberColumn(format="percent")})
     kept = [record.name for record in book.records if record.run is not None]
@@ -189,7 +191,7 @@ def upload_section() -> None:
 
 
 st.title("Build and train a CNN")
-st.markdown(
+explain(
     "Assemble a convolutional network layer by layer, watch what each layer does to the tensor's "
     "shape, then train it with real TensorFlow. The trained model becomes your current model on the "
     "other pages."

@@ -151,8 +151,10 @@ def submit(work: Work, *, epochs: int, evaluate: Callable[[training.TrainingRun]
 
 
 def start(model: Any, data: Any, config: training.TrainConfig, task: training.Task | None = None, *,
-          owner: str = "", label: str = "") -> TrainingJob:
-    """Train a Keras `model` on `data` in the background; a classifier is then evaluated on the test set."""
+          owner: str = "", label: str = "",
+          evaluate: Callable[[training.TrainingRun], Any] | None = None) -> TrainingJob:
+    """Train a Keras `model` on `data` in the background; a classifier is then evaluated on the test set
+    (or `evaluate(run)` is called instead, when given)."""
     config.check()
     task = task or training.classify(data.num_classes)
 
@@ -160,7 +162,8 @@ def start(model: Any, data: Any, config: training.TrainConfig, task: training.Ta
         return training.train(model, data, config, task, on_epoch=hooks.on_epoch, on_batch=hooks.on_batch,
                               stop=hooks.stop)
 
-    evaluate = (lambda run: training.evaluate(model, data)) if task.kind == "classify" and hasattr(data, "x_test") else None
+    if evaluate is None and task.kind == "classify" and hasattr(data, "x_test"):
+        evaluate = lambda run: training.evaluate(model, data)  # noqa: E731
     return submit(work, epochs=config.epochs, evaluate=evaluate, owner=owner, label=label)
 
 
