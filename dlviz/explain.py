@@ -41,6 +41,27 @@ TF_GRAPH = (
     "`Identity` ops, and each gradient expands into the backward ops of the operations it "
     "flows through."
 )
+TF_CODE = (
+    "The same program as TensorFlow code you can paste into a notebook. **TensorFlow 2 (eager)** runs each "
+    "line at once; **tf.function** puts the computation in a function TensorFlow traces into a graph; "
+    "**TensorFlow 1** first builds a graph with placeholders, then runs it in a `Session` with a "
+    "`feed_dict`. Each version ends with a dict `values` holding the numbers this page shows."
+)
+TF_READING = (
+    "You can also paste TensorFlow code from your notes: `import tensorflow as tf`, `tf.constant`, "
+    "`tf.Variable`, placeholders, `tf.multiply`, `tf.matmul`, `tf.nn.relu`, `with tf.compat.v1.Session() "
+    "as sess:` and `sess.run(..., feed_dict=...)`, `tf.GradientTape`, `@tf.function`, `print`. It is read, "
+    "never run as Python, and becomes the same graph."
+)
+RETRACING = (
+    "A `tf.function` does not run your Python each time: the first call **traces** it into a graph, and "
+    "later calls reuse that graph — as long as the inputs have the same shapes and dtypes. A call with a "
+    "new shape (another batch size, say) or dtype makes TensorFlow trace again and keep one more graph. "
+    "Below, the whole program is a real `tf.function`, called with your feeds: change a feed's number of "
+    "rows, or its dtype, and watch. An `input_signature` whose sizes are `None` where any size is fine "
+    "lets one graph serve them all (and refuses other dtypes); `reduce_retracing=True` asks TensorFlow "
+    "to generalise shapes by itself."
+)
 TENSOR = (
     "A **tensor** is a multidimensional array of numbers. Its **rank** is how many indices you "
     "need to pick one number: 0 for a scalar, 1 for a vector, 2 for a matrix, 3 for a volume such "

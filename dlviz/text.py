@@ -1,8 +1,12 @@
 """Names and messages that come from users or files, made safe to show as text."""
 
+import re
 from collections.abc import Iterable
 
 _MARKDOWN_PUNCTUATION = "\\`*_{}[]()#+-.!|<>~$:&@"
+# GitHub-flavoured Markdown turns bare addresses into links *after* escapes are read (https://…, www.…, a@b.c),
+# so escaping cannot stop it; an invisible zero-width space inside the pattern does.
+_AUTOLINK = re.compile(r"(?i)(?<=:)(?=//)|(?<=\bwww)(?=\.)|(?<=@)")
 
 
 def plotly_safe(text: object) -> str:
@@ -19,9 +23,11 @@ def markdown_safe(text: object, limit: int = 600) -> str:
     an image, a heading, colour, maths or HTML; long text is cut to `limit` characters.
 
     Every ASCII punctuation mark that Markdown (or Streamlit's extensions) could read is backslash-escaped,
-    which CommonMark renders as the character itself."""
+    which CommonMark renders as the character itself, and bare addresses get a zero-width space so they are
+    not turned into links."""
     text = str(text)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     text = " ".join(text.split())  # no line breaks: a new line could start a heading, a list or a table
+    text = _AUTOLINK.sub("\u200b", text)
     return "".join("\\" + character if character in _MARKDOWN_PUNCTUATION else character for character in text)

@@ -2,13 +2,15 @@
 
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.browser_support import ROOT, chromium_page, running_app  # noqa: E402
 
 PAGES = {"home": "", "playground": "playground", "train": "train", "inspect": "inspect", "graphs": "graphs",
-         "recurrent": "recurrent"}
+         "recurrent": "recurrent",
+         "playground_tensorflow": "playground?preset=" + quote("TensorFlow 1 code: the notes' first example in a session")}
 
 
 def train_recurrent(page) -> None:

@@ -193,3 +193,24 @@ def test_links_open_the_same_view_and_follow_changes(app_url):
         other.goto(f"{app_url}/playground?preset=nonsense&mode=eager")
         other.get_by_text("is not one of").wait_for(timeout=60_000)
         assert other.get_by_text("Computation-graph playground").count() == 1
+
+
+def test_playground_reads_pasted_tensorflow_code_and_writes_it_back(app_url):
+    from urllib.parse import quote
+
+    notes_code = ("import numpy as np\nimport tensorflow as tf\n\na = np.array([1, 2, 3])\nb = np.array([4, 5, 6])\n"
+                  "c = tf.multiply(a, b)\nwith tf.Session() as sess:\n    result = sess.run(c)\n    print(result)\n")
+    with chromium_page(height=1800) as page:
+        page.goto(f"{app_url}/playground?program={quote(notes_code)}")
+        page.get_by_text("[ 4 10 18]").wait_for(timeout=120_000)  # the output panel, as a notebook prints it
+        page.get_by_text("in TensorFlow 2 this is tf.compat.v1.Session").wait_for(timeout=30_000)
+        assert page.get_by_role("radio", name="TF1 Session").is_checked()
+        page.get_by_role("tab", name="As TensorFlow code").click()
+        page.get_by_text("TensorFlow 1 (graph + session)").click()
+        page.get_by_text("with tf.compat.v1.Session(graph=graph) as sess:").wait_for(timeout=60_000)
+        hostile = 'import tensorflow as tf\nx = tf.constant(1.0, dtype="[Session expired](https://evil.example)")'
+        page.goto(f"{app_url}/playground?program={quote(hostile)}&node={quote('[sign in](https://evil.example)')}")
+        page.get_by_text("The program has a mistake").wait_for(timeout=120_000)
+        page.wait_for_timeout(1000)
+        assert page.get_by_text("Line 2, column 28").count() == 1
+        assert page.locator("a[href*='evil.example']").count() == 0  # text from a link or a program never becomes a link

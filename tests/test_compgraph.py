@@ -1,13 +1,15 @@
 """Running programs in every mode, checked against NumPy and analytic derivatives."""
 
+import re
+
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from dlviz.graphs import compgraph
+from dlviz.graphs import compgraph, tracing
 from dlviz.graphs.compgraph import MODES, GraphRunError
 from dlviz.graphs.presets import PRESETS
-from dlviz.graphs.program import parse
+from dlviz.graphs.program import Node, Program, parse
 
 FEED_X = np.array([[0.5, -1.0, 2.0], [1.5, 0.3, -0.7]], dtype=np.float32)
 
@@ -146,3 +148,126 @@ def test_networkx_graph_has_kinds_and_labelled_edges():
     assert graph.nodes["x"]["dtype"] == "float32"
     assert graph.edges["W", "dW"]["role"] == "with respect to"
     assert graph.number_of_nodes() == len(parsed.nodes)
+
+
+# -- issue 9: checked against the real shapes before TensorFlow, bounded while it grows -------------------------
+@pytest.mark.parametrize(("text", "expected"), [
+    ("a = constant([[1.0, 2.0]])\nb = reduce_sum(a, axis=5)", "axis 5 does not exist in a tensor of shape (1, 2)"),
+    ("a = constant([[1.0, 2.0]])\nb = reduce_sum(a, axis=[0, -2])", "names the same axis twice"),
+    ("a = constant([[1.0, 2.0]])\nb = concat([a, a], axis=2)", "axis 2 does not exist"),
+    ("a = constant([[1.0, 2.0]])\nb = constant([1.0])\nc = concat([a, b], axis=0)", "one rank"),
+    ("a = constant(1.0)\nb = softmax(a)", "at least one axis"),
+    ("a = constant([[1.0, 2.0]])\nb = transpose(a, [0, 1, 2])", "must list each of the 2 axes"),
+    ("a = constant([[1.0, 2.0, 3.0]])\nb = reshape(a, [2, 2])", "cannot be arranged as (2, 2)"),
+    ("a = constant([[1.0, 2.0, 3.0]])\nb = reshape(a, [2, -1])", "cannot be arranged as (2, -1)"),
+])
+@pytest.mark.parametrize("mode", MODES)
+def test_axes_perms_and_shapes_are_checked_against_the_inputs(text, expected, mode):
+    with pytest.raises(GraphRunError, match=re.escape(expected)) as caught:
+        compgraph.run(parse(text), {}, mode)
+    assert caught.value.node == "c" if "c =" in text else caught.value.node == "b"
+
+
+def test_a_gradient_of_a_gradient_of_is_stopped_before_the_graph_runs_away():
+    text = "x = constant([0.5, 1.0])\ny = tanh(x)\nd1 = grad(y, x)\n" + "".join(f"d{i + 1} = grad(d{i}, x)\n" for i in range(1, 12))
+    for mode in MODES:
+        with pytest.raises(GraphRunError, match="the limit is 3,000") as caught:
+            compgraph.run(parse(text), {}, mode)
+        assert caught.value.node in {f"d{i}" for i in range(6, 13)}
+    fourth = parse("x = constant(0.5)\ny = tanh(x)\nd1 = grad(y, x)\nd2 = grad(d1, x)\nd3 = grad(d2, x)\nd4 = grad(d3, x)")
+    t = np.tanh(0.5)
+    s = 1 - t**2  # d/dx tanh = 1 - tanh²
+    values = compgraph.run(fourth, {}, "graph").values
+    assert values["d1"] == pytest.approx(s, rel=1e-5)
+    assert values["d2"] == pytest.approx(-2 * t * s, rel=1e-5)
+    assert values["d3"] == pytest.approx(-2 * s * s + 4 * t * t * s, rel=1e-4)
+
+
+@pytest.mark.parametrize(("feed", "expected"), [
+    (10**400, "too large"),
+    ([[10**400, 1.0, 2.0]], "too large"),
+    ([[float("nan"), 1.0, 2.0]], "NaN or infinity"),
+    ([[1e39, 1.0, 2.0]], "too large for float32"),
+    (None, "needs a value"),
+])
+def test_absurd_feeds_are_refused_with_the_placeholder_named(feed, expected):
+    parsed = parse(PRESETS["A linear layer"])
+    feeds = {} if feed is None else {"x": feed}
+    with pytest.raises(GraphRunError, match=expected) as caught:
+        compgraph.run(parsed, feeds, "eager")
+    assert caught.value.node == "x"
+
+
+def test_feeds_nested_thousands_deep_never_reach_python_s_recursion():
+    deep: list = [1.0]
+    for _ in range(3000):
+        deep = [deep]
+    with pytest.raises(GraphRunError, match="nests more than 6 levels"):
+        compgraph.run(parse(PRESETS["A linear layer"]), {"x": deep}, "eager")
+
+
+@pytest.mark.parametrize(("feed", "expected"), [(1.5, "whole numbers only"), (3e9, "too large for int32"), ([1, 2], "expects shape")])
+def test_integer_placeholders_take_whole_numbers_in_range(feed, expected):
+    parsed = parse('n = placeholder([], dtype="int32")\nm = n * 2')
+    with pytest.raises(GraphRunError, match=expected):
+        compgraph.run(parsed, {"n": feed}, "session")
+    assert compgraph.run(parsed, {"n": 4}, "session").values["m"] == 8
+
+
+def test_nan_in_every_mode_agrees_and_one_mode_alone_does_not():
+    parsed = parse("a = constant([-1.0, 0.0, 1.0])\nb = log(a)\nc = b * 0")
+    results = compgraph.run_all(parsed, {})
+    assert np.isnan(results["eager"].values["b"][0]) and np.isinf(results["eager"].values["b"][1])
+    assert max(compgraph.disagreement(results).values()) == 0.0
+    results["graph"].values["c"] = np.array([np.nan, 0.0, 0.0], dtype=np.float32)  # NaN in one mode only…
+    results["session"].values["c"] = np.array([0.0, np.nan, 0.0], dtype=np.float32)  # …is a real difference
+    assert compgraph.disagreement(results)["c"] == float("inf")
+
+
+def test_an_error_that_is_not_about_shapes_is_not_called_broadcasting():
+    with pytest.raises(GraphRunError) as caught:
+        compgraph.run(parse("import tensorflow as tf\nx = tf.constant([1, 2])\ny = x ** -1"), {}, "eager")
+    assert "negative integer powers" in caught.value.message and "broadcast" not in caught.value.message
+    assert "[Op:" not in caught.value.message
+
+
+def test_a_dtype_mismatch_is_named_as_such_not_as_broadcasting():
+    program = Program([
+        Node("a", "constant", "constant", (), {"value": [1, 2], "dtype": "int32"}),
+        Node("b", "constant", "constant", (), {"value": [1.0, 2.0]}),
+        Node("c", "op", "add", ("a", "b")),
+    ])  # built directly: the parser already refuses this program with the same explanation
+    with pytest.raises(GraphRunError, match="different dtypes") as caught:
+        compgraph.run(program, {}, "graph")
+    assert "broadcast" not in caught.value.message and "a (int32)" in caught.value.message
+
+
+# -- tf.function tracing, for real --------------------------------------------------------------------------
+def test_a_tf_function_retraces_for_new_shapes_and_a_signature_with_none_does_not():
+    retracer = tracing.Retracer(parse(PRESETS["A linear layer"]))
+    first = retracer.call({"x": np.ones((2, 3), np.float32)})
+    assert first.plain_traced and first.signed_traced
+    again = retracer.call({"x": np.zeros((2, 3), np.float32)})
+    assert not again.plain_traced and not again.signed_traced  # same shapes and dtypes: the graph is reused
+    bigger = retracer.call({"x": np.ones((5, 3), np.float32)})
+    assert bigger.plain_traced and not bigger.signed_traced
+    assert [s.describe() for s in bigger.plain] == ["x: float32 (2, 3)", "x: float32 (5, 3)"]
+    assert [s.describe() for s in bigger.signed] == ["x: float32 (None, 3)"]
+    assert bigger.counts == {"plain": 2, "signed": 1}  # TensorFlow's own count says the same
+
+
+def test_another_dtype_makes_a_new_trace_and_the_signature_refuses_it():
+    retracer = tracing.Retracer(parse("x = placeholder([None])\ny = x * x"))
+    retracer.call({"x": np.ones(3, np.float32)})
+    report = retracer.call({"x": np.ones(3, np.float32)}, "float64")
+    assert report.plain_traced and report.passed.describe() == "x: float64 (3,)" and not report.plain_error
+    assert "TensorFlow refused the call" in report.signed_error and len(report.signed) == 1
+    mixed = tracing.Retracer(parse("x = placeholder([None])\ny = x * 2")).call({"x": np.ones(3)}, "float64")
+    assert "different dtypes" in mixed.plain_error  # the float32 constant 2 does not mix with float64 feeds
+
+
+def test_retracing_is_bounded():
+    retracer = tracing.Retracer(parse("x = placeholder([None])\ny = x * 2"))
+    for size in range(1, tracing.MAX_TRACES + 3):
+        report = retracer.call({"x": np.ones(size, np.float32)})
+    assert len(report.plain) == tracing.MAX_TRACES and "already traced" in report.plain_error

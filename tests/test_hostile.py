@@ -1,6 +1,7 @@
 """More than forty bad inputs across every page: each gets a clear message, no exception, nothing lost."""
 
 import io
+import re
 import zipfile
 
 import numpy as np
@@ -8,13 +9,13 @@ import pytest
 from PIL import Image
 
 from dlviz.data import modelio
-from tests.app_support import messages, open_page
+from tests.app_support import messages, open_page, unescaped
 
 # -- the playground: programs, feeds, the add-a-node form -------------------------------------
 PROGRAMS = [
-    ("import os", "not an import"),
+    ("import os", "Only TensorFlow and NumPy can be imported"),
     ('x = __import__("os")', "not available"),
-    ("a = constant(1)\nb = a.numpy()", "Attribute access"),
+    ("a = constant(1)\nb = a.assign(2)", "not read here"),
     ("f = (lambda: 1)()", "A lambda cannot be called"),
     ("x = [i for i in range(3)]", "comprehension"),
     ('x = open("/tmp/dlviz_pwned", "w")', "not available"),
@@ -27,6 +28,21 @@ PROGRAMS = [
     ("a = constant(ones([3, 2]))\nb = constant(ones([3, 2]))\nc = a @ b", "inner sizes"),
     ("a = constant([1, 2, 3])\nb = constant([1, 2])\nc = a + b", "broadcast"),
     ("a = placeholder([None, 1])\nb = placeholder([1, None])\nc = a @ b", None),
+    # TensorFlow code reaching outside the graph, and the limits of issue 9
+    ('import tensorflow as tf\nw = tf.io.write_file("/tmp/dlviz_pwned", "x")', "never runs it"),
+    ("import tensorflow as tf\nx = tf.py_function(print, [], [])", "never runs it"),
+    ('import numpy as np\nx = np.load("/etc/passwd")', "never runs it"),
+    ('import tensorflow as tf\nm = tf.keras.models.load_model("m.keras")', "never runs it"),
+    ("import tensorflow as tf\nx = tf.constant(1.0)\ny = x.__class__", "never available"),
+    ("a = constant(1.0)\nb = reshape(a, [" + ", ".join(["1"] * 300) + "])", "at most 6 sizes"),
+    ("x = " + "-" * 3000 + "a", "nests"),
+    ("a = constant(1.0)\nb = " + " + ".join(["a"] * 1200), "nests"),
+    ("é = constant(1.0)", "not a name TensorFlow accepts"),
+    ('a = constant(3000000000, dtype="int32")', "does not fit in int32"),
+    ("a = variable(random_normal([2], seed=True))", "seed"),
+    ('a = constant([1, 2], dtype="int32")\nb = constant([1.0, 2.0])\nc = a + b', "'a' is int32, 'b' is float32"),
+    ("x = constant([0.5, 1.0])\ny = tanh(x)\nd1 = grad(y, x)\n" + "".join(f"d{i + 1} = grad(d{i}, x)\n" for i in range(1, 12)),
+     "the limit is 3,000"),
 ]
 
 
@@ -48,6 +64,10 @@ def test_bad_programs(program, expected):
     ("[[1, 2, 3, 4]]", "expects shape (None, 3)"),
     ("[[NaN, 1, 2]]", "NaN"),
     ("[" + "1, " * 70_000 + "1]", "too long"),
+    ("1" + "0" * 400, "too large"),
+    ("[" * 3000 + "]" * 3000, "nests 3,000 brackets deep"),
+    ("[[1e400, 1, 2]]", "NaN or infinity"),
+    ('{"a": 1}', "must be a number or a rectangular list"),
 ])
 def test_bad_feeds(feed, expected):
     app = open_page("views/playground.py")
@@ -69,6 +89,46 @@ def test_bad_add_node_form(name, shape, kind, expected):
     next(button for button in app.button if button.label == "Add this node").click().run()
     assert not app.exception and expected in messages(app)
     assert app.text_area(key="program_text").value == before
+
+
+def test_placeholders_named_like_the_page_s_own_widgets():
+    app = open_page("views/playground.py")
+    text = "seed = placeholder([2])\nrandom_feed_seed = placeholder([2])\nanalysis = seed + random_feed_seed"
+    app.text_area(key="program_text").input(text).run()
+    assert not app.exception and not app.error
+    next(button for button in app.button if button.label == "Random feeds").click().run()
+    assert not app.exception and app.text_area(key="feed_seed").value != app.text_area(key="feed_random_feed_seed").value
+
+
+def test_nan_in_every_mode_is_reported_as_agreement_with_its_cause():
+    app = open_page("views/playground.py")
+    app.text_area(key="program_text").input("a = constant([-1.0, 0.0, 1.0])\nb = log(a)").run()
+    assert not app.exception and not app.error
+    text = " ".join(unescaped(markdown.value) for markdown in app.markdown)
+    assert "All three modes computed the same values, including NaN or infinity in b" in text
+    assert "differ" not in text
+
+
+MARKDOWN = "[Session expired - sign in](https://evil.example)"
+
+
+@pytest.mark.parametrize(("query", "echoed"), [
+    ({"node": MARKDOWN}, True),
+    ({"program": f'x = constant(1.0, dtype="{MARKDOWN[:40]}")'}, True),
+    ({"program": f'x = placeholder([2], name="{MARKDOWN[:40]}")'}, False),
+])
+def test_markdown_from_links_and_programs_is_shown_as_text(query, echoed):
+    app = open_page("views/playground.py", **query)
+    raw = " ".join(element.value for element in [*app.error, *app.warning])
+    assert raw and not re.search(r"(?<!\\)[\[\]()]", raw.replace("**", ""))  # every bracket escaped: text, never a link
+    assert ("Session expired" in messages(app)) == echoed
+
+
+def test_a_link_with_a_rank_300_reshape_is_refused_not_fatal():
+    program = "a = constant(1.0)\nb = reshape(a, [" + ", ".join(["1"] * 300) + "])"
+    app = open_page("views/playground.py", program=program)
+    assert not app.exception and "at most 6 sizes" in messages(app)
+    assert app.text_area(key="program_text").value == program
 
 
 # -- build & train: stacks, training settings, data and model uploads --------------------------

@@ -53,5 +53,6 @@ def test_markdown_safe_shows_hostile_text_literally():
     import re
 
     assert not re.search(r"(?<!\\)[\[\]()!*$:]", shown)  # every mark Markdown could read is escaped
-    assert shown.replace("\\", "") == "[Session expired - sign in](https://evil.example) ![x](https://evil.example/x.png) **b** $x$ :red[r]"
+    assert "://" not in shown.replace("\\", "")  # no bare address either: GFM would make it a link after the escapes
+    assert shown.replace("\\", "").replace("\u200b", "") == "[Session expired - sign in](https://evil.example) ![x](https://evil.example/x.png) **b** $x$ :red[r]"
     assert markdown_safe("a\n# heading") == "a \\# heading" and len(markdown_safe("x" * 1000)) == 600

@@ -15,8 +15,9 @@ class Page:
 PAGES = [
     Page("views/home.py", "Home", ":material/home:", None),
     Page("views/playground.py", "Graph playground", ":material/hub:", "playground",
-         "Type a small program of placeholders, variables and operations; run it eagerly, as a "
-         "tf.function graph and in a TF1 session; click any node to see its value and gradient."),
+         "Type a small program, or paste TensorFlow code from your notes; run it eagerly, as a "
+         "tf.function graph and in a TF1 session; click any node to see its value and gradient, and get "
+         "it back as TensorFlow code."),
     Page("views/train.py", "Build & train a CNN", ":material/model_training:", "train",
          "Stack convolution, pooling and dense layers, see every shape change, train on shipped "
          "digits, shapes or your own images while the curves move, and keep the model."),

@@ -1,25 +1,27 @@
-"""The computation-graph playground: type a program, run it three ways, click nodes to inspect them."""
+"""The computation-graph playground: type a program or paste TensorFlow code, run it three ways, inspect any node."""
 
 import pandas as pd
 import streamlit as st
 
 from dlviz import explain, links
 from dlviz.figures import graph as figures
-from dlviz.figures import values
-from dlviz.graphs import compgraph, playground, program
+from dlviz.graphs import codegen, compgraph, playground, program
 from dlviz.graphs.presets import DEFAULT_PRESET, PRESETS
+from dlviz.text import markdown_safe
+from views import _playground as panels
+from views import _projector as projector
 from views._share import read_link, show_link_notices, write_link
 from views._tensorflow import require_tensorflow
 
 st.title("Computation-graph playground")
-st.markdown(explain.GRAPH)
+projector.explain(explain.GRAPH)
 require_tensorflow()
 
 if "program_text" not in st.session_state:
     st.session_state.program_text = PRESETS[DEFAULT_PRESET]
     st.session_state.preset = DEFAULT_PRESET
 link = read_link("playground", {"preset": links.Param(list(PRESETS)), "program": links.Param(max_length=program.MAX_PROGRAM_CHARS),
-                                "node": links.Param(max_length=40), "mode": links.Param(compgraph.MODES)})
+                                "node": links.Param(max_length=70), "mode": links.Param(compgraph.MODES)})
 if "preset" in link:
     st.session_state.preset = link["preset"]
     st.session_state.program_text = PRESETS[link["preset"]]
@@ -31,39 +33,6 @@ for key in ("node", "mode"):
 show_link_notices("playground")
 
 
-def load_preset() -> None:
-    st.session_state.program_text = PRESETS[st.session_state.preset]
-    st.session_state.pop("node", None)
-    for key in [key for key in st.session_state if key.startswith("feed_") and key != "feed_seed"]:
-        del st.session_state[key]
-
-
-def randomise_feeds() -> None:
-    try:
-        parsed = program.parse(st.session_state.program_text)
-    except program.ProgramError:
-        return
-    for name, text in playground.default_feed_texts(parsed, int(st.session_state.feed_seed)).items():
-        st.session_state[f"feed_{name}"] = text
-
-
-def add_node() -> None:
-    try:
-        line = playground.node_line(
-            st.session_state.new_name.strip(),
-            st.session_state.new_kind,
-            st.session_state.new_op,
-            tuple(st.session_state.new_inputs),
-            st.session_state.new_shape,
-        )
-    except program.ProgramError as error:
-        st.session_state.add_node_error = error.message
-        return
-    st.session_state.add_node_error = None
-    st.session_state.program_text = st.session_state.program_text.rstrip("\n") + "\n" + line + "\n"
-    st.session_state.node = st.session_state.new_name.strip()
-
-
 def select_clicked_node() -> None:
     points = st.session_state.user_graph.selection.points
     if points and points[0].get("customdata"):
@@ -72,147 +41,121 @@ def select_clicked_node() -> None:
 
 editor, side = st.columns([3, 2], gap="large")
 with editor:
-    st.selectbox("Start from a preset", list(PRESETS), key="preset", on_change=load_preset)
-    st.text_area(
-        "Program",
-        key="program_text",
-        height=190,
-        help="One assignment per line. Available: " + ", ".join(program.available_names())
-        + ". Operators: + - * / @ and unary minus. Nothing you type is run as Python.",
-    )
-    try:
-        parsed = program.parse(st.session_state.program_text)
-    except program.ProgramError:
-        parsed = None
-    with st.expander("Add a node without typing"):
-        kind_column, op_column, name_column = st.columns(3)
-        kind_column.selectbox("Kind", ["operation", "placeholder", "variable", "constant", "gradient"], key="new_kind")
-        op_column.selectbox("Operation", list(program.OPS), key="new_op", disabled=st.session_state.new_kind != "operation")
-        name_column.text_input("Name", value="z", key="new_name")
-        st.multiselect("Inputs (in order)", parsed.names if parsed else [], key="new_inputs")
-        st.text_input("Shape (for placeholders, variables, constants)", value="None, 3", key="new_shape")
-        st.button("Add this node", on_click=add_node)
-        if st.session_state.get("add_node_error"):
-            st.error(st.session_state.add_node_error)
-
+    st.selectbox("Start from a preset", list(PRESETS), key="preset", on_change=panels.load_preset)
+    st.text_area("Program", key="program_text", height=230, help="One assignment per line. Available: "
+                 + ", ".join(program.available_names()) + ". Operators: + - * / @ and unary minus. " + explain.TF_READING)
+    parsed = panels.parse_quietly(st.session_state.program_text)
+    panels.follow_program(parsed, keep_mode="mode" in link)
+    panels.add_node_form(parsed)
 with side:
-    st.subheader("Feeds")
-    st.caption(explain.PLACEHOLDER)
-    if parsed is not None and parsed.placeholders:
-        seed_column, button_column = st.columns([1, 1], vertical_alignment="bottom")
-        seed_column.number_input("Random seed", min_value=0, max_value=2**31 - 1, value=0, step=1, key="feed_seed")
-        button_column.button("Random feeds", on_click=randomise_feeds)
-        defaults = playground.default_feed_texts(parsed)
-        for node in parsed.placeholders:
-            key = f"feed_{node.name}"
-            if key not in st.session_state:
-                st.session_state[key] = defaults[node.name]
-            shape = compgraph.format_shape(node.attrs["shape"])
-            st.text_area(f"{node.name}  ·  shape {shape}", key=key, height=110, help="A number or a JSON list.")
-    else:
-        st.info("This program has no placeholders, so nothing needs feeding. Add one with  x = placeholder([None, 3]).")
-    mode = st.radio(
-        "Run it as",
-        compgraph.MODES,
-        format_func=compgraph.MODE_LABELS.get,
-        key="mode",
-        horizontal=True,
-        help="All three run every time; this picks which one the inspector describes.",
-    )
+    feed_texts = panels.feeds_panel(parsed)
+    mode = st.radio("Run it as", compgraph.MODES, format_func=compgraph.MODE_LABELS.get, key="mode", horizontal=True,
+                    help="All three run every time; this picks which one the inspector describes.")
     st.caption({"eager": explain.EAGER, "graph": explain.GRAPH_MODE, "session": explain.SESSION}[mode])
 
-feed_texts = {
-    node.name: st.session_state.get(f"feed_{node.name}", "") for node in (parsed.placeholders if parsed else [])
-}
-cache_key = (st.session_state.program_text, tuple(sorted(feed_texts.items())))
-if st.session_state.get("analysis_key") != cache_key:
-    with st.spinner("Running with TensorFlow…"):
-        st.session_state.analysis = playground.analyse(st.session_state.program_text, feed_texts)
-    st.session_state.analysis_key = cache_key
-analysis = st.session_state.analysis
-
+analysis = panels.analysis_for(st.session_state.program_text, feed_texts)
 if analysis.parse_error is not None:
-    st.error(f"**The program has a mistake.** {analysis.parse_error}  \nYour text is kept above; fix it and the graph returns.")
+    st.error(f"**The program has a mistake.** {markdown_safe(analysis.parse_error, limit=600)}  \n"
+             "Your text is kept above; fix it and the graph returns.")
     st.stop()
 if analysis.run_error is not None:
-    st.error(f"**The graph cannot run.** {analysis.run_error.message}")
+    st.error(f"**The graph cannot run.** {markdown_safe(analysis.run_error.message, limit=600)}")
+with editor:
+    panels.output_panel(analysis)
 
 names = analysis.program.names
 if st.session_state.get("node") not in names:
     if st.session_state.get("node") and "node" in link:
-        st.warning(f"The link's node '{st.session_state.node}' is not in this program; showing '{names[-1]}'.")
+        st.warning(f"The link's node '{markdown_safe(st.session_state.node, limit=70)}' is not in this program; "
+                   f"showing '{markdown_safe(names[-1])}'.")
     st.session_state.node = names[-1]
 
-your_tab, tf_tab, compare_tab = st.tabs(["Your graph", "TensorFlow's graph", "Eager vs. graph vs. session"])
-with your_tab:
+
+def your_graph_tab() -> None:
+    """The program's own data-flow graph, and the inspector for one node."""
     graph_column, inspector_column = st.columns([3, 2], gap="large")
     with graph_column:
-        st.plotly_chart(
-            figures.graph_figure(
-                analysis.graph,
-                analysis.positions,
-                selected=st.session_state.node,
-                error_node=analysis.run_error.node if analysis.run_error else None,
-            ),
-            key="user_graph",
-            on_select=select_clicked_node,
-            selection_mode="points",
-            config={"displaylogo": False},
+        projector.chart(
+            figures.graph_figure(analysis.graph, analysis.positions, selected=st.session_state.node,
+                                 error_node=analysis.run_error.node if analysis.run_error else None),
+            "user_graph", export=True, on_select=select_clicked_node, selection_mode="points",
         )
-        st.caption("Click a node to inspect it. Solid edges carry tensors (labelled with their shape; all float32 unless marked); dotted edges feed gradients.")
+        st.caption("Click a node to inspect it. Solid edges carry tensors (labelled with their shape; all float32 unless "
+                   "marked); dotted edges feed gradients. Nodes of a function you call are named after it (f/h).")
     with inspector_column:
         st.selectbox("Inspect node", names, key="node")
-        if analysis.ok:
-            details = playground.node_details(analysis, st.session_state.node)
-            st.markdown(f"**{details.name}** = `{details.description}` · {details.kind} · line {details.line}")
-            st.markdown(
-                f"Inputs: {', '.join(details.inputs) or '—'}  \nUsed by: {', '.join(details.outputs) or '—'}  \n"
-                f"Shape {compgraph.format_shape(details.shape)} · dtype {details.dtype} · "
-                f"in {compgraph.MODE_LABELS[mode]} it is a `{details.types.get(mode)}`"
-            )
-            kind_text = {"placeholder": explain.PLACEHOLDER, "variable": explain.VARIABLE, "constant": explain.CONSTANT, "gradient": explain.GRADIENT}
-            if details.kind in kind_text:
-                st.caption(kind_text[details.kind])
-            value = analysis.results[mode].values[details.name]
-            if value.ndim == 0:
-                st.metric("Value", f"{float(value):.6g}")
-            elif value.size <= 60 and value.ndim <= 2:
-                st.dataframe(pd.DataFrame(value.reshape(value.shape[0], -1)), key="value_table")
-            if value.ndim == 2 and value.size > 1:
-                st.plotly_chart(values.value_heatmap(value, f"{details.name} as a heatmap"), key="value_heatmap")
-            if value.size > 60:
-                st.write({key: round(number, 5) for key, number in details.statistics.items()})
-                st.plotly_chart(values.value_histogram(value, f"Values of {details.name}"), key="value_histogram")
-        else:
+        if not analysis.ok:
             st.info("Fix the error above to see values.")
-
-with tf_tab:
-    st.markdown(explain.TF_GRAPH)
-    if analysis.tf_graph is not None:
-        st.caption(f"{analysis.tf_graph.number_of_nodes()} TensorFlow ops, {analysis.tf_graph.number_of_edges()} edges, traced by tf.function.")
-        st.plotly_chart(
-            analysis.tf_figure,
-            key="tf_graph",
-            config={"displaylogo": False},
-        )
-    else:
-        st.info("TensorFlow's graph appears once the program runs.")
-
-with compare_tab:
-    if analysis.ok:
+            return
+        details = playground.node_details(analysis, st.session_state.node)
+        st.markdown(f"**{markdown_safe(details.name)}** = `{details.description}` · {details.kind} · line {details.line}")
         st.markdown(
-            "The same program, run three ways. The **type** column shows what Python object stood for each "
-            "result: eager mode hands you values at once (`EagerTensor`); a graph hands you symbolic tensors "
-            "that get values only when the graph runs."
+            f"Inputs: {markdown_safe(', '.join(details.inputs)) or '—'}  \nUsed by: {markdown_safe(', '.join(details.outputs)) or '—'}  \n"
+            f"Shape {compgraph.format_shape(details.shape)} · dtype {details.dtype} · "
+            f"in {compgraph.MODE_LABELS[mode]} it is a `{details.types.get(mode)}`"
         )
-        rows = playground.comparison_rows(analysis)
-        agree = all(row["values agree"] == "yes" for row in rows)
-        st.markdown("All three modes computed the same values." if agree else "**Some values differ between modes** (see the last columns).")
-        st.dataframe(pd.DataFrame(rows), hide_index=True, key="comparison")
-        timing = " · ".join(f"{compgraph.MODE_LABELS[m]} {r.seconds * 1000:.0f} ms" for m, r in analysis.results.items())
-        st.caption(f"Time to build and run: {timing}")
-    else:
+        kind_text = {"placeholder": explain.PLACEHOLDER, "variable": explain.VARIABLE, "constant": explain.CONSTANT,
+                     "gradient": explain.GRADIENT}
+        if details.kind in kind_text:
+            st.caption(kind_text[details.kind])
+        panels.value_view(analysis.results[mode].values[details.name], details.name, details.statistics)
+
+
+def tensorflow_graph_tab() -> None:
+    """The op-level graph TensorFlow traced from the program."""
+    projector.explain(explain.TF_GRAPH)
+    if analysis.tf_graph is None:
+        st.info("TensorFlow's graph appears once the program runs.")
+        return
+    st.caption(f"{analysis.tf_graph.number_of_nodes()} TensorFlow ops, {analysis.tf_graph.number_of_edges()} edges, traced by tf.function.")
+    projector.chart(analysis.tf_figure, "tf_graph", export=True)
+
+
+def comparison_tab() -> None:
+    """The same program in every mode: the Python type of each result, and whether the values agree."""
+    if not analysis.ok:
         st.info("The comparison appears once the program runs.")
+        return
+    projector.explain(
+        "The same program, run three ways. The **type** column shows what Python object stood for each "
+        "result: eager mode hands you values at once (`EagerTensor`); a graph hands you symbolic tensors "
+        "that get values only when the graph runs."
+    )
+    st.markdown(playground.agreement_sentence(analysis))
+    st.dataframe(pd.DataFrame(playground.comparison_rows(analysis)), hide_index=True, key="comparison")
+    timing = " · ".join(f"{compgraph.MODE_LABELS[m]} {r.seconds * 1000:.0f} ms" for m, r in analysis.results.items())
+    st.caption(f"Time to build and run: {timing}")
+
+
+def code_tab() -> None:
+    """The program written as TensorFlow code, in three styles, to copy or download."""
+    projector.explain(explain.TF_CODE)
+    if not analysis.ok:
+        st.info("The code appears once the program runs.")
+        return
+    style = st.radio("Write it as", program.STYLES, format_func=codegen.STYLE_LABELS.get, horizontal=True, key="code_style")
+    code = program.to_tensorflow(analysis.program, style, analysis.feeds)
+    st.code(code, language="python", line_numbers=True, wrap_lines=True)
+    st.download_button("Download this code (.py)", code, file_name=f"playground_{style}.py", mime="text/x-python",
+                       key="code_download")
+
+
+def tracing_tab() -> None:
+    """The program as a real tf.function, called with the feeds: when it traces a new graph and when it reuses one."""
+    projector.explain(explain.RETRACING)
+    if not analysis.ok:
+        st.info("Tracing appears once the program runs.")
+        return
+    dtype = st.radio("Call it with float feeds as", ["declared", "float32", "float64"], horizontal=True, key="trace_dtype",
+                     help="A dtype other than the placeholder's makes a different input signature.")
+    panels.tracing_report(panels.trace(analysis, None if dtype == "declared" else dtype))
+
+
+tabs = {"Your graph": your_graph_tab, "TensorFlow's graph": tensorflow_graph_tab, "Eager vs. graph vs. session": comparison_tab,
+        "As TensorFlow code": code_tab, "tf.function tracing": tracing_tab}
+for tab, show in zip(st.tabs(list(tabs)), tabs.values()):
+    with tab:
+        show()
 
 preset_text = PRESETS.get(st.session_state.preset)
 write_link({"preset": st.session_state.preset, "node": st.session_state.node, "mode": mode,
