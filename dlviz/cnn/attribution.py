@@ -1,0 +1,750 @@
+"""Why did the network say that? Attribution maps, how faithful they are, and what a filter wants to see.
+
+Every method explains one number, the class score: the logit before softmax when the last layer applies
+softmax, else the model's output (`class_score`). A map is a non-negative (H, W) array over the input's
+pixels; `deletion_curve`, `insertion_curve` and `pointing_hit` measure whether it is faithful, and
+`randomization_test` whether it depends on the model at all (Adebayo et al., 2018).
+
+All methods are written here on `tf.GradientTape`. tf-keras-vis 0.8.7 was tried with TensorFlow 2.21 and
+Keras 3: its plain saliency agrees with a direct tape to the last bit, but its `ReplaceToLinear` (needed to
+explain the logit) fails on every Sequential model (Keras 3's Sequential has no `output_names`) and its
+Grad-CAM returns no gradient for them, and Sequential is what the app builds. Each method is a few lines of
+tape, batched so that SmoothGrad, Integrated Gradients and occlusion are one or a few model calls.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from dlviz import runtime
+from dlviz.runtime import keras, tf
+
+METHODS = {
+    "gradient": "Gradient",
+    "gradient_x_input": "Gradient × input",
+    "smoothgrad": "SmoothGrad",
+    "integrated_gradients": "Integrated Gradients",
+    "gradcam": "Grad-CAM",
+    "occlusion": "Occlusion",
+}
+OPTIONS = {  # every option each method accepts (besides `contrast` and `on_progress`)
+    "gradient": (),
+    "gradient_x_input": (),
+    "smoothgrad": ("samples", "noise", "seed"),
+    "integrated_gradients": ("baseline", "steps", "mean_image"),
+    "gradcam": ("layer",),
+    "occlusion": ("patch", "stride", "fill"),
+}
+BASELINES = ("black", "blurred", "mean")
+MAX_STEPS = 512
+MAX_SAMPLES = 256
+CHUNK = 64  # images per model call in the batched methods
+
+Progress = Callable[[float], None] | None
+
+
+class AttributionError(ValueError):
+    """A model, input or option the explanations cannot use, with a sentence saying why."""
+
+
+# -- which models, which inputs -----------------------------------------------------------------
+def check_model(model: Any) -> None:
+    """Refuse, with a clear sentence, a model that is not an image classifier with one fixed-size input."""
+    inputs = getattr(model, "inputs", None) or []
+    if len(inputs) != 1:
+        raise AttributionError(f"This model has {len(inputs)} inputs; explanations need one image input.")
+    shape = tuple(inputs[0].shape)
+    if len(shape) != 4 or shape[-1] not in (1, 3) or None in shape[1:]:
+        raise AttributionError(
+            f"This model's input has shape {shape}; explanations need an image of a fixed size "
+            "(batch, height, width, 1 or 3 channels)."
+        )
+    outputs = getattr(model, "outputs", None) or []
+    if len(outputs) != 1 or len(outputs[0].shape) != 2:
+        shown = tuple(outputs[0].shape) if len(outputs) == 1 else f"{len(outputs)} outputs"
+        raise AttributionError(
+            f"This model produces {shown}, not one score per class, so it is not an image classifier "
+            "(an autoencoder or a segmentation model, say); explanations need a classifier."
+        )
+
+
+def image_shape(model: Any) -> tuple[int, int, int]:
+    """(height, width, channels) the model expects."""
+    return tuple(int(size) for size in model.inputs[0].shape[1:])
+
+
+def num_classes(model: Any) -> int:
+    return int(model.outputs[0].shape[-1])
+
+
+def conv_layers(model: Any) -> list[str]:
+    """Names of the convolution layers, first to last (Grad-CAM and the filter pictures use these)."""
+    kinds = (keras.layers.Conv2D, keras.layers.DepthwiseConv2D, keras.layers.SeparableConv2D)
+    return [layer.name for layer in model.layers if isinstance(layer, kinds) and _spatial_output(layer)]
+
+
+def _spatial_output(layer: Any) -> bool:
+    try:
+        output = layer.output
+    except (AttributeError, ValueError):
+        return False
+    return not isinstance(output, list | tuple) and len(output.shape) == 4
+
+
+def _image(model: Any, image: np.ndarray) -> np.ndarray:
+    image = np.asarray(image, dtype=np.float32)
+    expected = image_shape(model)
+    if image.shape == (1, *expected):
+        image = image[0]
+    if image.shape != expected:
+        raise AttributionError(f"The image has shape {image.shape} but the model expects {expected}.")
+    if not np.isfinite(image).all():
+        raise AttributionError("The image contains NaN or infinite values; explanations need real pixel values.")
+    return image
+
+
+def _class(model: Any, class_index: Any, what: str = "class") -> int:
+    classes = num_classes(model)
+    if isinstance(class_index, bool) or not isinstance(class_index, int | np.integer) or not 0 <= class_index < classes:
+        raise AttributionError(f"The {what} must be a whole number from 0 to {classes - 1}; got {class_index!r}.")
+    return int(class_index)
+
+
+def _weights(model: Any, class_index: int, contrast: int | None) -> np.ndarray:
+    """Which combination of logits is explained: one class, or one class minus another ("a 3 and not an 8")."""
+    weights = np.zeros(num_classes(model), dtype=np.float32)
+    weights[_class(model, class_index)] = 1.0
+    if contrast is not None:
+        other = _class(model, contrast, "class to compare with")
+        if other == class_index:
+            raise AttributionError("Compare the class with a different class (both are the same).")
+        weights[other] = -1.0
+    return weights
+
+
+# -- the score every method explains -----------------------------------------------------------------
+class _Explainer:
+    """Compiled tape computations for one model: logits, input gradients, Grad-CAM, activation ascent."""
+
+    def __init__(self, model: Any) -> None:
+        check_model(model)
+        self.model = model
+        self.head = model.outputs[0]._keras_history.operation
+        activation = getattr(getattr(self.head, "activation", None), "__name__", "")
+        kind = type(self.head).__name__
+        if kind == "Softmax" or (kind == "Activation" and activation == "softmax"):
+            self.mode = "softmax layer"  # the logits are the softmax layer's input
+        elif activation == "softmax" and kind == "Dense":
+            self.mode = "dense softmax"  # the logits are the dense layer's matmul plus bias
+        else:
+            self.mode = "output"  # the output itself is the score
+        self.applies_softmax = self.mode != "output"
+        self.probability_kind = "softmax" if self.mode == "output" and activation != "sigmoid" else "output"
+        features = self.head.input if self.applies_softmax else model.outputs[0]
+        self.features = keras.Model(model.inputs[0], features)
+        self.gradient = tf.function(self._gradient, reduce_retracing=True)
+        self.logits = tf.function(self._logits, reduce_retracing=True)
+        self.probabilities = tf.function(self._probabilities, reduce_retracing=True)
+        self.class_step = tf.function(_class_ascent_step(self), reduce_retracing=True)
+        self._layer_models: dict[str, tuple[Any, Any]] = {}
+        self._lock = threading.Lock()
+
+    def _head(self, features):
+        if self.mode == "dense softmax":
+            logits = tf.matmul(features, self.head.kernel)
+            return logits + self.head.bias if self.head.use_bias else logits
+        return features
+
+    def _logits(self, batch):
+        return self._head(self.features(batch, training=False))
+
+    def _probabilities(self, batch):
+        if self.probability_kind == "softmax":
+            return tf.nn.softmax(self._logits(batch), axis=-1)
+        return self.model(batch, training=False)
+
+    def _gradient(self, batch, weights):
+        with tf.GradientTape() as tape:
+            tape.watch(batch)
+            scores = tf.reduce_sum(self._logits(batch) * weights, axis=-1)
+        return scores, tape.gradient(scores, batch)
+
+    def layer_functions(self, layer_name: str) -> tuple[Any, Any]:
+        """(Grad-CAM, ascent step) for one layer; built once."""
+        with self._lock:
+            if layer_name not in self._layer_models:
+                layer = self.model.get_layer(layer_name)
+                bottom = keras.Model(self.model.inputs[0], layer.output)
+                split = self._split(layer, bottom)
+
+                def gradcam(batch, weights):
+                    with tf.GradientTape() as tape:
+                        tape.watch(batch)
+                        activations, features = split(batch, tape)
+                        scores = tf.reduce_sum(self._head(features) * weights, axis=-1)
+                    return activations, tape.gradient(scores, activations)
+
+                self._layer_models[layer_name] = (tf.function(gradcam, reduce_retracing=True),
+                                                  tf.function(_ascent_step(bottom), reduce_retracing=True))
+            return self._layer_models[layer_name]
+
+    def _split(self, layer: Any, bottom: Any) -> Callable:
+        """batch -> (the layer's output, the features the head reads), both on the tape.
+
+        For a Sequential model a two-output Keras model gives no gradient between its outputs in Keras 3,
+        so the layers after the chosen one are applied by hand; for a functional model the two-output
+        model works (tests check both against a layer-by-layer computation)."""
+        if isinstance(self.model, keras.Sequential):
+            rest = self.model.layers[self.model.layers.index(layer) + 1:]
+            if self.applies_softmax:
+                rest = rest[:-1]
+
+            def sequential(batch, tape):
+                activations = bottom(batch, training=False)
+                tape.watch(activations)
+                features = activations
+                for later in rest:
+                    features = later(features, training=False)
+                return activations, features
+
+            return sequential
+        both = keras.Model(self.model.inputs[0], [layer.output, self.features.output])
+        return lambda batch, tape: both(batch, training=False)
+
+
+_explainers: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_explainers_lock = threading.Lock()
+
+
+def _explainer(model: Any) -> _Explainer:
+    with _explainers_lock:
+        if model not in _explainers:
+            _explainers[model] = _Explainer(model)
+        return _explainers[model]
+
+
+def explains_logit(model: Any) -> bool:
+    """Whether the explained score is a logit (the last layer applies softmax) rather than the output itself."""
+    return _explainer(model).applies_softmax
+
+
+def class_score(model: Any, image: np.ndarray, class_index: int) -> float:
+    """The score every method explains: the pre-softmax logit when the last layer applies softmax, else the output."""
+    image = _image(model, image)
+    return float(np.asarray(_explainer(model).logits(tf.constant(image[None])))[0, _class(model, class_index)])
+
+
+def class_scores(model: Any, images: np.ndarray) -> np.ndarray:
+    """Every class's score (N, classes) for a batch of images."""
+    return np.asarray(_explainer(model).logits(tf.constant(np.asarray(images, dtype=np.float32))))
+
+
+def probabilities(model: Any, images: np.ndarray) -> np.ndarray:
+    """Class probabilities (N, classes): the model's softmax (or its sigmoid output, or a softmax of its scores)."""
+    return _batched(lambda chunk: np.asarray(_explainer(model).probabilities(tf.constant(chunk))),
+                    np.asarray(images, dtype=np.float32))
+
+
+def input_gradients(model: Any, images: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Scores (N,) and their gradients with respect to the pixels (N, H, W, C) for a batch of images."""
+    scores, gradients = _explainer(model).gradient(tf.constant(np.asarray(images, dtype=np.float32)),
+                                                   tf.constant(weights, dtype=tf.float32))
+    return np.asarray(scores), np.asarray(gradients)
+
+
+def _batched(function: Callable[[np.ndarray], np.ndarray], images: np.ndarray, on_progress: Progress = None,
+             chunk: int = CHUNK) -> np.ndarray:
+    parts = []
+    for start in range(0, len(images), chunk):
+        parts.append(function(images[start:start + chunk]))
+        if on_progress is not None:
+            on_progress(min(1.0, (start + chunk) / len(images)))
+    return np.concatenate(parts)
+
+
+# -- the methods ------------------------------------------------------------------------------------
+def saliency(model: Any, image: np.ndarray, class_index: int, method: str, *, contrast: int | None = None,
+             on_progress: Progress = None, **options: Any) -> np.ndarray:
+    """A non-negative (H, W) map of how much each pixel drove the class score, by one of METHODS.
+
+    `contrast`, a second class, explains score(class) − score(contrast) instead: why this and not that."""
+    if method not in METHODS:
+        raise AttributionError(f"There is no method {method!r}; choose one of: {', '.join(METHODS)}.")
+    unknown = set(options) - set(OPTIONS[method])
+    if unknown:
+        allowed = ", ".join(OPTIONS[method]) or "none"
+        raise AttributionError(f"{METHODS[method]} has no option {', '.join(sorted(unknown))} (its options: {allowed}).")
+    image = _image(model, image)
+    weights = _weights(model, class_index, contrast)
+    if method == "gradient":
+        return np.abs(input_gradients(model, image[None], weights)[1][0]).max(axis=-1)
+    if method == "gradient_x_input":
+        return np.abs((input_gradients(model, image[None], weights)[1][0] * image).sum(axis=-1))
+    if method == "smoothgrad":
+        return smoothgrad(model, image, class_index, contrast=contrast, on_progress=on_progress, **options)
+    if method == "integrated_gradients":
+        chosen = baseline_image(image, options.pop("baseline", "black"), options.pop("mean_image", None))
+        attributions = integrated_gradients(model, image, class_index, chosen, contrast=contrast,
+                                            on_progress=on_progress, **options)
+        return np.abs(attributions.sum(axis=-1))
+    if method == "gradcam":
+        return gradcam(model, image, class_index, contrast=contrast, **options)
+    return occlusion(model, image, class_index, contrast=contrast, on_progress=on_progress, **options)
+
+
+def smoothgrad(model: Any, image: np.ndarray, class_index: int, samples: int = 50, noise: float = 0.15, seed: int = 0,
+               *, contrast: int | None = None, on_progress: Progress = None) -> np.ndarray:
+    """The gradient map averaged over noisy copies of the image (noise: a fraction of the pixel range)."""
+    samples = _whole(samples, 1, MAX_SAMPLES, "SmoothGrad's number of samples")
+    noise = _number(noise, 0.0, 1.0, "SmoothGrad's noise level")
+    image = _image(model, image)
+    weights = _weights(model, class_index, contrast)
+    spread = noise * float(image.max() - image.min() or 1.0)
+    noisy = image[None] + np.random.default_rng(seed).normal(0.0, spread, (samples, *image.shape)).astype(np.float32)
+    gradients = _batched(lambda chunk: np.abs(input_gradients(model, chunk, weights)[1]).max(axis=-1), noisy, on_progress)
+    return gradients.mean(axis=0)
+
+
+def baseline_image(image: np.ndarray, kind: str | np.ndarray = "black", mean_image: np.ndarray | None = None) -> np.ndarray:
+    """The "absence of signal" Integrated Gradients starts from: black, the image blurred, or a mean image.
+
+    "mean" is `mean_image` (say, the training images' mean) when given, else the image's own mean colour."""
+    image = np.asarray(image, dtype=np.float32)
+    if isinstance(kind, np.ndarray):
+        if kind.shape != image.shape:
+            raise AttributionError(f"The baseline has shape {kind.shape} but the image has {image.shape}.")
+        return kind.astype(np.float32)
+    if kind == "black":
+        return np.zeros_like(image)
+    if kind == "blurred":
+        return _blur(image, sigma=max(1.0, image.shape[0] / 8))
+    if kind == "mean":
+        if mean_image is not None:
+            return baseline_image(image, np.asarray(mean_image, dtype=np.float32))
+        return np.broadcast_to(image.mean(axis=(0, 1), keepdims=True), image.shape).astype(np.float32)
+    raise AttributionError(f"There is no baseline {kind!r}; choose one of: {', '.join(BASELINES)}.")
+
+
+def _blur(images: np.ndarray, sigma: float) -> np.ndarray:
+    """A Gaussian blur of (…, H, W, C) pictures, edges reflected."""
+    radius = max(1, int(math.ceil(2.5 * sigma)))
+    taps = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
+    taps /= taps.sum()
+    height, width = images.shape[-3:-1]
+    pad = [(0, 0)] * (images.ndim - 3) + [(radius, radius), (radius, radius), (0, 0)]
+    padded = np.pad(images, pad, mode="reflect")
+    rows = sum(taps[i] * padded[..., i:i + height, :, :] for i in range(len(taps)))
+    return sum(taps[i] * rows[..., :, i:i + width, :] for i in range(len(taps))).astype(np.float32)
+
+
+def integrated_gradients(model: Any, image: np.ndarray, class_index: int, baseline: np.ndarray | None = None,
+                         steps: int = 64, *, contrast: int | None = None, on_progress: Progress = None) -> np.ndarray:
+    """Signed attributions (H, W, C): (image − baseline) times the gradient averaged along the straight path.
+
+    The path integral is the trapezoid rule over `steps` intervals, so the attributions add up to
+    score(image) − score(baseline) up to the rule's error (completeness)."""
+    steps = _whole(steps, 2, MAX_STEPS, "The number of Integrated Gradients steps")
+    image = _image(model, image)
+    start = np.zeros_like(image) if baseline is None else baseline_image(image, np.asarray(baseline, dtype=np.float32))
+    if not np.isfinite(start).all():
+        raise AttributionError("The baseline contains NaN or infinite values.")
+    weights = _weights(model, class_index, contrast)
+    alphas = np.linspace(0.0, 1.0, steps + 1, dtype=np.float32)[:, None, None, None]
+    path = start[None] + alphas * (image - start)[None]
+    gradients = _batched(lambda chunk: input_gradients(model, chunk, weights)[1], path, on_progress)
+    average = (gradients[:-1] + gradients[1:]).mean(axis=0) / 2
+    return ((image - start) * average).astype(np.float32)
+
+
+def gradcam(model: Any, image: np.ndarray, class_index: int, layer: str | None = None, *,
+            contrast: int | None = None, upsample: bool = True) -> np.ndarray:
+    """Grad-CAM: the layer's feature maps weighted by their average gradient, summed, ReLU; resized to the input.
+
+    The default layer is the last convolution; any layer with spatial output works."""
+    image = _image(model, image)
+    name = gradcam_layer(model, layer)
+    function = _explainer(model).layer_functions(name)[0]
+    activations, gradients = function(tf.constant(image[None]), tf.constant(_weights(model, class_index, contrast)))
+    activations, gradients = np.asarray(activations)[0], np.asarray(gradients)[0]
+    cam = np.maximum((activations * gradients.mean(axis=(0, 1))).sum(axis=-1), 0.0)
+    if not upsample or cam.shape == image.shape[:2]:
+        return cam.astype(np.float32)
+    return np.asarray(tf.image.resize(cam[..., None], image.shape[:2], method="bilinear"))[..., 0].astype(np.float32)
+
+
+def gradcam_layer(model: Any, layer: str | None = None) -> str:
+    """The layer Grad-CAM reads: the named one (it must have feature maps) or the last convolution."""
+    if layer is None:
+        convs = conv_layers(model)
+        if not convs:
+            raise AttributionError("Grad-CAM needs a convolution layer, and this model has none; "
+                                   "use a gradient method or occlusion instead.")
+        return convs[-1]
+    try:
+        chosen = model.get_layer(str(layer))
+    except ValueError:
+        raise AttributionError(f"There is no layer {str(layer)[:80]!r} in this model.") from None
+    if not _spatial_output(chosen):
+        raise AttributionError(f"Layer {chosen.name!r} has no feature maps (height × width × channels); "
+                               "Grad-CAM needs a convolution or pooling layer.")
+    return chosen.name
+
+
+def occlusion_positions(side: int, patch: int, stride: int) -> list[int]:
+    """Where patches start along one side: every `stride` pixels, plus one flush with the far edge."""
+    positions = list(range(0, side - patch + 1, stride))
+    if positions[-1] != side - patch:
+        positions.append(side - patch)
+    return positions
+
+
+def occlusion(model: Any, image: np.ndarray, class_index: int, patch: int | None = None, stride: int | None = None,
+              fill: float = 0.0, *, contrast: int | None = None, on_progress: Progress = None) -> np.ndarray:
+    """How much the score drops when a patch×patch square is painted `fill`, averaged over the patches
+    covering each pixel; rises are clipped to 0 (they are evidence against the class)."""
+    image = _image(model, image)
+    height, width = image.shape[:2]
+    patch = max(2, min(height, width) // 7) if patch is None else _whole(patch, 1, min(height, width), "The patch size")
+    stride = max(1, patch // 2) if stride is None else _whole(stride, 1, min(height, width), "The stride")
+    fill = _number(fill, -1e6, 1e6, "The fill value")
+    weights = _weights(model, class_index, contrast)
+    corners = [(r, c) for r in occlusion_positions(height, patch, stride) for c in occlusion_positions(width, patch, stride)]
+    occluded = np.repeat(image[None], len(corners), axis=0)
+    for index, (r, c) in enumerate(corners):
+        occluded[index, r:r + patch, c:c + patch] = fill
+    original = float(class_scores(model, image[None])[0] @ weights)
+    scores = _batched(lambda chunk: class_scores(model, chunk) @ weights, occluded, on_progress, chunk=256)
+    drops, counts = np.zeros((height, width)), np.zeros((height, width))
+    for (r, c), score in zip(corners, scores):
+        drops[r:r + patch, c:c + patch] += original - score
+        counts[r:r + patch, c:c + patch] += 1
+    return np.maximum(drops / np.maximum(counts, 1), 0.0).astype(np.float32)
+
+
+def _whole(value: Any, low: int, high: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer | float) or not float(value).is_integer():
+        raise AttributionError(f"{what} must be a whole number from {low} to {high}; got {value!r}.")
+    if not low <= int(value) <= high:
+        raise AttributionError(f"{what} must be from {low} to {high}; got {int(value)}.")
+    return int(value)
+
+
+def _number(value: Any, low: float, high: float, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number) or not math.isfinite(float(value)):
+        raise AttributionError(f"{what} must be a number from {low:g} to {high:g}; got {value!r}.")
+    if not low <= float(value) <= high:
+        raise AttributionError(f"{what} must be from {low:g} to {high:g}; got {float(value):g}.")
+    return float(value)
+
+
+# -- sanity: does the map depend on the model? -------------------------------------------------------
+@dataclass(frozen=True)
+class RandomisedMap:
+    """The map after re-initialising every layer from the top down to `layer`, and its rank correlation."""
+
+    layer: str
+    saliency: np.ndarray
+    spearman: float  # NaN when either map is flat (no ranking to compare)
+
+
+def rank_correlation(first: np.ndarray, second: np.ndarray) -> float:
+    """Spearman's rank correlation of two maps (ties share their average rank); NaN if either is flat."""
+    a, b = np.ravel(first), np.ravel(second)
+    if np.ptp(a) == 0 or np.ptp(b) == 0:
+        return float("nan")
+    rank = runtime.imported("scipy.stats").rankdata
+    return float(np.corrcoef(rank(a), rank(b))[0, 1])
+
+
+def weighted_layers(model: Any) -> list[str]:
+    """Layers with trainable weights, from the output down to the input (the order they are randomised in)."""
+    return [layer.name for layer in reversed(model.layers) if layer.weights]
+
+
+def randomised_copy(model: Any) -> Any:
+    """A copy of the model with the same weights; randomising it never touches the original (which may be shared)."""
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def reinitialise(layer: Any, seed: int) -> None:
+    """Give every weight of `layer` fresh values from its own initializer (Glorot for kernels, zeros for biases…)."""
+    for offset, variable in enumerate(layer.weights):
+        name = variable.name.split("/")[-1].split(":")[0]
+        attribute = {"depthwise_kernel": "depthwise_initializer", "pointwise_kernel": "pointwise_initializer"}.get(
+            name, f"{name}_initializer")
+        initializer = getattr(layer, attribute, None) or ("glorot_uniform" if len(variable.shape) > 1 else "zeros")
+        initializer = keras.initializers.get(initializer)
+        config = initializer.get_config()
+        if "seed" in config:
+            initializer = type(initializer).from_config({**config, "seed": seed * 1000 + offset})
+        variable.assign(initializer(tuple(variable.shape), dtype=variable.dtype))
+
+
+def randomization_maps(model: Any, image: np.ndarray, class_index: int, method: str, *, seed: int = 0,
+                       on_progress: Progress = None, **options: Any) -> tuple[np.ndarray, list[RandomisedMap]]:
+    """The original map, then the map after randomising the top layer, the top two, … down to the first.
+
+    Works on a copy: the user's model (and the shared demo model) is never altered."""
+    original = saliency(model, image, class_index, method, **options)
+    copy = randomised_copy(model)
+    names = weighted_layers(copy)
+    maps = []
+    for index, name in enumerate(names):
+        reinitialise(copy.get_layer(name), seed + index)
+        changed = saliency(copy, image, class_index, method, **options)
+        maps.append(RandomisedMap(name, changed, rank_correlation(original, changed)))
+        if on_progress is not None:
+            on_progress((index + 1) / len(names))
+    return original, maps
+
+
+def randomization_test(model: Any, image: np.ndarray, class_index: int, method: str, **options: Any) -> list[tuple[str, float]]:
+    """(layer randomised down to, Spearman ρ to the original map), top layer first."""
+    return [(item.layer, item.spearman) for item in randomization_maps(model, image, class_index, method, **options)[1]]
+
+
+# -- faithfulness: deleting what the map ranks first should hurt most --------------------------------
+def pixel_order(saliency_map: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Pixel indices (row-major) from the map's highest value to its lowest; ties in a fixed random order."""
+    values = np.ravel(saliency_map)
+    tie_breaker = np.random.default_rng(seed).permutation(values.size)
+    return np.lexsort((tie_breaker, -values))
+
+
+def _curve(model: Any, image: np.ndarray, class_index: int, saliency_map: np.ndarray, steps: int, fill: float,
+           insert: bool) -> np.ndarray:
+    image = _image(model, image)
+    class_index = _class(model, class_index)
+    steps = _whole(steps, 1, MAX_STEPS, "The number of curve steps")
+    fill = _number(fill, -1e6, 1e6, "The fill value")
+    saliency_map = np.asarray(saliency_map, dtype=np.float64)
+    if saliency_map.shape != image.shape[:2]:
+        raise AttributionError(f"The map has shape {saliency_map.shape} but the image is {image.shape[:2]}.")
+    if not np.isfinite(saliency_map).all():
+        raise AttributionError("The map contains NaN or infinite values.")
+    order = pixel_order(saliency_map)
+    pixels = image.shape[0] * image.shape[1]
+    flat = image.reshape(pixels, -1)
+    frames = np.empty((steps + 1, pixels, flat.shape[1]), dtype=np.float32)
+    for step in range(steps + 1):
+        chosen = order[: int(round(step / steps * pixels))]
+        if insert:
+            frames[step] = fill
+            frames[step, chosen] = flat[chosen]
+        else:
+            frames[step] = flat
+            frames[step, chosen] = fill
+    return probabilities(model, frames.reshape(steps + 1, *image.shape))[:, class_index]
+
+
+def deletion_curve(model: Any, image: np.ndarray, class_index: int, saliency_map: np.ndarray, steps: int = 20,
+                   fill: float = 0.0) -> np.ndarray:
+    """The class probability (steps + 1 values) as the map's top 0, 1/steps, …, all pixels are painted `fill`."""
+    return _curve(model, image, class_index, saliency_map, steps, fill, insert=False)
+
+
+def insertion_curve(model: Any, image: np.ndarray, class_index: int, saliency_map: np.ndarray, steps: int = 20,
+                    fill: float = 0.0) -> np.ndarray:
+    """The class probability as the map's top pixels are revealed on a `fill` canvas, most important first."""
+    return _curve(model, image, class_index, saliency_map, steps, fill, insert=True)
+
+
+def area_under(curve: np.ndarray) -> float:
+    """Area under a curve sampled evenly over the fraction of pixels 0…1 (trapezoid rule)."""
+    curve = np.asarray(curve, dtype=np.float64)
+    return float(((curve[:-1] + curve[1:]) / 2).mean())
+
+
+def random_map(shape: tuple[int, int], seed: int = 0) -> np.ndarray:
+    """A map that ranks pixels at random: the baseline every method must beat."""
+    return np.random.default_rng(seed).random(shape).astype(np.float32)
+
+
+def pointing_hit(saliency_map: np.ndarray, mask: np.ndarray, tolerance: int = 1) -> bool:
+    """The pointing game: does the map's maximum fall on the object (within `tolerance` pixels of its mask)?"""
+    mask = np.asarray(mask, dtype=bool)
+    row, col = np.unravel_index(int(np.argmax(saliency_map)), np.shape(saliency_map))
+    return bool(mask[max(0, row - tolerance):row + tolerance + 1, max(0, col - tolerance):col + tolerance + 1].any())
+
+
+@dataclass(frozen=True)
+class MethodScore:
+    """How one method did over a set of images: mean deletion and insertion AUCs, pointing-game hit rate."""
+
+    method: str
+    deletion_auc: float  # lower is better
+    insertion_auc: float  # higher is better
+    pointing: float | None  # fraction of hits, when masks were given
+    seconds: float  # mean time for one map
+
+
+def compare_methods(model: Any, images: np.ndarray, classes: Sequence[int], methods: Sequence[str] = tuple(METHODS),
+                    options: dict[str, dict] | None = None, masks: np.ndarray | None = None, steps: int = 20,
+                    fill: float = 0.0, seed: int = 0, on_progress: Progress = None) -> list[MethodScore]:
+    """Every method (and a random ranking, "random") scored on the same images and classes."""
+    options = options or {}
+    names = [*methods, "random"]
+    if len(images) == 0 or len(images) != len(classes):
+        raise AttributionError("Give at least one image and one class per image.")
+    totals = {name: {"deletion": [], "insertion": [], "hits": [], "seconds": []} for name in names}
+    for index, (image, label) in enumerate(zip(images, classes)):
+        for position, name in enumerate(names):
+            started = time.perf_counter()
+            if name == "random":
+                chosen = random_map(image.shape[:2], seed + index)
+            else:
+                chosen = saliency(model, image, int(label), name, **options.get(name, {}))
+            totals[name]["seconds"].append(time.perf_counter() - started)
+            totals[name]["deletion"].append(area_under(deletion_curve(model, image, int(label), chosen, steps, fill)))
+            totals[name]["insertion"].append(area_under(insertion_curve(model, image, int(label), chosen, steps, fill)))
+            if masks is not None:
+                totals[name]["hits"].append(pointing_hit(chosen, masks[index]))
+            if on_progress is not None:
+                on_progress((index * len(names) + position + 1) / (len(images) * len(names)))
+    return [MethodScore(name, float(np.mean(t["deletion"])), float(np.mean(t["insertion"])),
+                        float(np.mean(t["hits"])) if masks is not None else None, float(np.mean(t["seconds"])))
+            for name, t in totals.items()]
+
+
+# -- what a filter wants to see: activation maximisation ---------------------------------------------
+@dataclass(frozen=True)
+class Ascent:
+    """Gradient ascent on the input, regularised so the picture stays readable."""
+
+    steps: int = 128
+    learning_rate: float = 0.02  # pixel change per step, along the normalised gradient
+    jitter: int = 1  # random shift in pixels before each step (patterns must survive being moved)
+    blur_every: int = 4  # blur the picture every few steps (removes pixel-level noise); 0: never
+    blur_sigma: float = 0.5
+    l2: float = 0.01  # fade the picture towards black a little each step (keeps only what matters)
+    centre: bool = True  # a filter's unit at the centre of its map (else the map's mean, a texture)
+
+    def check(self) -> None:
+        _whole(self.steps, 1, 1000, "The number of ascent steps")
+        _number(self.learning_rate, 1e-5, 1.0, "The ascent step size")
+        _whole(self.jitter, 0, 8, "The jitter")
+        _whole(self.blur_every, 0, 1000, "How often to blur")
+        _number(self.blur_sigma, 0.1, 5.0, "The blur width")
+        _number(self.l2, 0.0, 0.5, "The L2 decay")
+
+
+def _ascent_step(layer_model: Any) -> Callable:
+    def step(batch, units, centre):
+        with tf.GradientTape() as tape:
+            tape.watch(batch)
+            activations = layer_model(batch, training=False)
+            if len(activations.shape) == 4:
+                height, width = activations.shape[1] // 2, activations.shape[2] // 2
+                activations = activations[:, height, width, :] if centre else tf.reduce_mean(activations, axis=(1, 2))
+            chosen = tf.gather(activations, units, axis=1, batch_dims=1)
+            total = tf.reduce_sum(chosen)
+        return chosen, tape.gradient(total, batch)
+
+    return step
+
+
+def _class_ascent_step(explainer: _Explainer) -> Callable:
+    def step(batch, units, centre):
+        with tf.GradientTape() as tape:
+            tape.watch(batch)
+            chosen = tf.gather(explainer._logits(batch), units, axis=1, batch_dims=1)
+            total = tf.reduce_sum(chosen)
+        return chosen, tape.gradient(total, batch)
+
+    return step
+
+
+@dataclass
+class Pictures:
+    """What some units want to see: one picture per unit, and the activation each picture reaches."""
+
+    layer: str  # a layer name, or "" for the output classes
+    units: list[int]
+    images: np.ndarray  # (N, H, W, C) in [0, 1]
+    activations: np.ndarray  # (N,) the unit's mean activation (or class score) on its picture
+    start_activations: np.ndarray  # (N,) the same on the starting grey noise
+
+
+def maximise(model: Any, layer: str | None, units: Sequence[int], ascent: Ascent = Ascent(), seed: int = 0,
+             on_progress: Progress = None, stop: threading.Event | None = None) -> Pictures:
+    """Pictures that make each unit (a filter of `layer`, or a class when layer is None) as active as possible.
+
+    All units climb at once, one picture each, in one batch: the activations of different pictures never mix."""
+    ascent.check()
+    explainer = _explainer(model)
+    shape = image_shape(model)
+    if layer is None:
+        limit, name, step = num_classes(model), "", explainer.class_step
+    else:
+        try:
+            chosen = model.get_layer(str(layer))
+        except ValueError:
+            raise AttributionError(f"There is no layer {str(layer)[:80]!r} in this model.") from None
+        limit, name = int(chosen.output.shape[-1]), chosen.name
+        step = explainer.layer_functions(name)[1]
+    units = [int(unit) for unit in units]
+    if not units or any(not 0 <= unit < limit for unit in units):
+        raise AttributionError(f"Choose units from 0 to {limit - 1}.")
+    rng = np.random.default_rng(seed)
+    pictures = (0.45 + 0.1 * rng.random((len(units), *shape))).astype(np.float32)
+    chosen_units, centre = tf.constant(units, dtype=tf.int32), bool(ascent.centre)
+    start = np.asarray(step(tf.constant(pictures), chosen_units, centre)[0])
+    for number in range(ascent.steps):
+        if stop is not None and stop.is_set():
+            break
+        dy, dx = (int(v) for v in rng.integers(-ascent.jitter, ascent.jitter + 1, size=2))
+        shifted = np.roll(pictures, (dy, dx), axis=(1, 2))
+        _, gradient = step(tf.constant(shifted), chosen_units, centre)
+        gradient = np.roll(np.asarray(gradient), (-dy, -dx), axis=(1, 2))
+        scale = gradient.reshape(len(units), -1).std(axis=1)[:, None, None, None] + 1e-8
+        pictures = pictures + ascent.learning_rate * gradient / scale
+        pictures *= 1.0 - ascent.l2
+        if ascent.blur_every and (number + 1) % ascent.blur_every == 0:
+            pictures = _blur(pictures, ascent.blur_sigma)
+        pictures = np.clip(pictures, 0.0, 1.0).astype(np.float32)
+        if on_progress is not None:
+            on_progress((number + 1) / ascent.steps)
+    final = np.asarray(step(tf.constant(pictures), chosen_units, centre)[0])
+    return Pictures(name, units, pictures, final, start)
+
+
+def receptive_field(model: Any, layer: str) -> int:
+    """How many input pixels across one unit of `layer` can see, following the layers in order up to it."""
+    size, jump = 1, 1
+    for current in model.layers:
+        kernel = getattr(current, "kernel_size", None) or getattr(current, "pool_size", None)
+        if kernel is not None:
+            dilation = (getattr(current, "dilation_rate", None) or (1,))[0]
+            size += (dilation * (int(kernel[0]) - 1)) * jump
+            jump *= int((getattr(current, "strides", None) or kernel)[0])
+        if current.name == layer:
+            return size
+    raise AttributionError(f"There is no layer {str(layer)[:80]!r} in this model.")
+
+
+def hierarchy_note(model: Any) -> str:
+    """What the row-per-layer pictures can show for this model, from its convolutions' receptive fields."""
+    convs = conv_layers(model)
+    if not convs:
+        return "This model has no convolution layers, so there is no hierarchy of filters to look at."
+    side = image_shape(model)[0]
+    fields = [receptive_field(model, name) for name in convs]
+    steps = ", ".join(f"{name} sees {size}×{size}" for name, size in zip(convs, fields))
+    text = f"Each unit sees a square of the {side}×{side} input that grows layer by layer: {steps} pixels. "
+    if len(convs) < 4 or fields[-1] < side / 2:
+        return text + (
+            f"With {len(convs)} convolution layer{'s' * (len(convs) != 1)} and a last view of {fields[-1]}×{fields[-1]} "
+            "pixels, this small model can only show the first rungs of the ladder: edges and blobs, then strokes "
+            "and corners. The parts-then-objects levels need deeper networks seeing most of the picture."
+        )
+    return text + "The last layers see most of the picture, so whole parts or objects can appear in their rows."
