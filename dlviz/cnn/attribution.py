@@ -25,7 +25,9 @@ from typing import Any
 import numpy as np
 
 from dlviz import runtime
+from dlviz.data import datasets
 from dlviz.runtime import keras, tf
+from dlviz.training import training
 
 METHODS = {
     "gradient": "Gradient",
@@ -716,6 +718,45 @@ def maximise(model: Any, layer: str | None, units: Sequence[int], ascent: Ascent
             on_progress((number + 1) / ascent.steps)
     final = np.asarray(step(tf.constant(pictures), chosen_units, centre)[0])
     return Pictures(name, units, pictures, final, start)
+
+
+def maximise_rows(model: Any, rows: Sequence[tuple[str | None, Sequence[int]]], ascent: Ascent = Ascent(), *,
+                  into: list[Pictures], hooks: training.Hooks | None = None, seed: int = 0) -> training.TrainingRun:
+    """Activation maximisation for several rows (a layer's filters, or classes when the layer is None), one row
+    after another, appended to `into` as each finishes. It reports like a training (a row is an epoch, an ascent
+    step a batch), so `jobs.submit` can run it in the background with progress and Stop."""
+    ascent.check()
+    hooks = hooks or training.Hooks()
+    run = training.TrainingRun(model, training.TrainConfig(epochs=max(1, len(rows))))
+    started = time.perf_counter()
+    for index, (layer, units) in enumerate(rows):
+        def report(fraction: float, index: int = index) -> None:
+            if hooks.on_batch is not None:
+                hooks.on_batch(training.Progress(index, len(rows), round(fraction * ascent.steps), ascent.steps))
+
+        pictures = maximise(model, layer, units, ascent, seed, on_progress=report, stop=hooks.stop)
+        if hooks.stop is not None and hooks.stop.is_set():
+            run.stopped = training.STOPPED_BY_YOU
+            break
+        into.append(pictures)
+        run.history.append({"epoch": index + 1, "activation": float(pictures.activations.mean())})
+        if hooks.on_epoch is not None:
+            hooks.on_epoch(run)
+    run.seconds = time.perf_counter() - started
+    return run
+
+
+def shuffled_labels(dataset: datasets.Dataset, seed: int = 0) -> datasets.Dataset:
+    """The same training images with their labels shuffled (test set untouched): a model trained on it can only
+    memorise, so a map that looks the same for it explains the picture, not what was learned."""
+    order = np.random.default_rng(seed).permutation(len(dataset.y_train))
+    return datasets.Dataset(f"{dataset.name} with shuffled labels", dataset.x_train, dataset.y_train[order], dataset.x_test,
+                            dataset.y_test, list(dataset.class_names), "Training labels shuffled at random.")
+
+
+def untrained_copy(model: Any) -> Any:
+    """The same architecture with fresh weights from its initializers (to be trained on shuffled labels)."""
+    return keras.models.clone_model(model)
 
 
 def receptive_field(model: Any, layer: str) -> int:

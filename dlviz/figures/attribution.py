@@ -96,9 +96,10 @@ def curves_figure(curves: dict[str, np.ndarray], names: dict[str, str], title: s
     return figure
 
 
-def pictures_figure(rows: Sequence[tuple[str, np.ndarray, Sequence[int]]], columns: int | None = None,
+def pictures_figure(rows: Sequence[tuple[str, np.ndarray, Sequence[object]]], columns: int | None = None,
                     row_height: int = 90) -> go.Figure:
-    """Activation-maximisation pictures: one row per label (a layer, or the classes), numbered by unit."""
+    """Activation-maximisation pictures: one row per label (a layer, or the classes), each picture captioned
+    (a filter number, a class name)."""
     columns = columns or max(len(images) for _, images, _ in rows)
     height, width, channels = rows[0][1].shape[1:]
     gap = max(1, height // 7)
@@ -109,7 +110,8 @@ def pictures_figure(rows: Sequence[tuple[str, np.ndarray, Sequence[int]]], colum
             chunk = list(images[start:start + columns]) + [blank] * (columns - len(images[start:start + columns]))
             tiles.extend(chunk)
             labels.append(label if start == 0 else "")
-            texts.extend([f"#{unit}" for unit in units[start:start + columns]] + [""] * (columns - len(units[start:start + columns])))
+            captions = [plotly_safe(caption) for caption in units[start:start + columns]]
+            texts.extend(captions + [""] * (columns - len(captions)))
     grid = mosaic(np.stack(tiles), columns, gap=gap)
     lines = len(labels)
     if channels == 3:
