@@ -352,12 +352,15 @@ def bad_calls():
     dense_only = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax")])
     inputs = keras.Input((8, 8, 1))
     autoencoder = keras.Model(inputs, keras.layers.Conv2D(1, 3, padding="same")(inputs))
+    huge = keras.Sequential([keras.Input((1024, 1024, 1)), keras.layers.Conv2D(1, 3), keras.layers.GlobalAveragePooling2D(),
+                             keras.layers.Dense(2, activation="softmax")])
     two = [keras.Input((8, 8, 1)), keras.Input((8, 8, 1))]
     two_inputs = keras.Model(two, keras.layers.Dense(2)(keras.layers.Flatten()(keras.layers.Add()(two))))
     return {
         "no conv layer for Grad-CAM": lambda: attribution.saliency(dense_only, image, 0, "gradcam"),
         "an autoencoder": lambda: attribution.saliency(autoencoder, image, 0, "gradient"),
         "two inputs": lambda: attribution.class_score(two_inputs, image, 0),
+        "a picture too big to explain": lambda: attribution.check_model(huge),
         "unknown method": lambda: attribution.saliency(cnn, image, 0, "lime"),
         "unknown option": lambda: attribution.saliency(cnn, image, 0, "gradient", steps=3),
         "class out of range": lambda: attribution.saliency(cnn, image, 3, "gradient"),

@@ -233,3 +233,60 @@ def test_what_filters_want_to_see_and_a_grid_in_the_background():
     assert all((row.activations >= row.start_activations).all() for row in rows)
     spec = next(spec for spec in figures(app) if "conv2d_3" in json.dumps(spec.get("layout", {})))
     assert spec
+
+
+def upload_model(app: AppTest, name: str, data: bytes) -> None:
+    app.radio(key="why_model").set_value("upload").run()
+    app.file_uploader(key="why_model_upload").set_value((name, data, "application/octet-stream")).run()
+    assert not app.exception, app.exception
+
+
+def messages(app: AppTest) -> str:
+    return " ".join(element.value for element in [*app.error, *app.warning, *app.info])
+
+
+def hostile_model(kind: str):
+    import keras
+
+    inputs = keras.Input((28, 28, 1))
+    if kind == "autoencoder":
+        return keras.Model(inputs, keras.layers.Conv2D(1, 3, padding="same")(inputs))
+    if kind == "dense only":
+        return keras.Sequential([inputs, keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    model = keras.Sequential([inputs, keras.layers.Conv2D(2, 3), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    model.set_weights([np.full_like(w, np.nan) for w in model.get_weights()])
+    return model
+
+
+@pytest.mark.parametrize(("kind", "expected"), [("autoencoder", "not an image classifier"),
+                                                ("NaN weights", "not a number (NaN or infinite)")])
+def test_models_that_cannot_be_explained_are_refused_clearly(kind, expected):
+    app = open_why()
+    upload_model(app, "mine.keras", modelio.save_model(hostile_model(kind)))
+    assert expected in messages(app), messages(app)
+
+
+def test_a_model_without_convolutions_explains_by_gradients_and_says_why_grad_cam_cannot():
+    app = open_why()
+    upload_model(app, "dense.keras", modelio.save_model(hostile_model("dense only")))
+    assert not app.error and app.radio(key="why_model").value == "upload"
+    app.radio(key="why_method").set_value("gradcam").run()
+    assert "needs a convolution layer" in app.error[0].value
+    app.radio(key="why_method").set_value("integrated_gradients").run()
+    assert not app.error and maps_in(titled(app, "Integrated Gradients: why"))
+
+
+def test_hostile_file_names_and_broken_pictures_show_literally_and_keep_the_last_good_input():
+    app = open_why()
+    upload_model(app, "[x](https://evil.example).keras", np.random.default_rng(0).bytes(3000))
+    shown = app.error[0].value
+    assert "\\[x\\]\\(https" in shown and "not a .keras model" in shown
+    app.radio(key="why_model").set_value("demo").run()
+    app.radio(key="why_input_mode").set_value("upload").run()
+    good = Path(__file__).resolve().parent.parent / "assets" / "screenshots" / "home.png"
+    app.file_uploader(key="why_picture").set_value(("good.png", good.read_bytes(), "image/png")).run()
+    assert not app.error and app.metric
+    before = app.metric[0].value
+    app.file_uploader(key="why_picture").set_value(("<b>bad</b>.png", b"\x89PNG broken", "image/png")).run()
+    assert "&lt;" not in app.error[0].value and "\\<b\\>bad" in app.error[0].value
+    assert app.metric[0].value == before  # the last good picture is still explained

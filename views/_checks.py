@@ -10,6 +10,7 @@ from dlviz.cnn import attribution
 from dlviz.cnn.attribution import METHODS, AttributionError
 from dlviz.data import datasets
 from dlviz.figures import attribution as figures
+from dlviz.text import markdown_safe
 from dlviz.training import jobs, training
 from views._explain import Case, initial, options_key, remember, saliency_map, with_progress
 from views._resources import session_owner, shipped_dataset, shipped_shape_masks
@@ -32,7 +33,7 @@ def sanity_tab(case: Case) -> None:
             "Randomising the layers one by one…", lambda report: attribution.randomization_maps(
                 case.model, case.image, case.class_index, method, on_progress=report, **options)))
     except AttributionError as error:
-        st.error(str(error))
+        st.error(markdown_safe(error, 600))
         return
     panels = [("original", original)] + [(f"… to {row.layer}: ρ {_rho(row.spearman)}", row.saliency) for row in rows]
     st.plotly_chart(figures.maps_row_figure(case.image, panels, columns=min(5, len(panels))), key="why_sanity_maps")
@@ -94,14 +95,14 @@ def shuffled_section(case: Case, method: str) -> None:
     progress()
     job = state["job"]
     if job.status == "failed":
-        st.error(job.error)
+        st.error(markdown_safe(job.error, 600))
     elif not job.running and job.run is not None and job.run.finished_epochs:
         shuffled = job.run.model
         try:
             mine = saliency_map(case, method)
             theirs = attribution.saliency(shuffled, case.image, case.class_index, method, **case.options.get(method, {}))
         except AttributionError as error:
-            st.error(str(error))
+            st.error(markdown_safe(error, 600))
             return
         rho = attribution.rank_correlation(mine, theirs)
         st.plotly_chart(figures.maps_row_figure(case.image, [("the real model", mine), (f"shuffled labels: ρ {_rho(rho)}", theirs)]),
@@ -145,7 +146,7 @@ def _all_maps(case: Case) -> tuple[dict[str, np.ndarray], list[str]]:
         try:
             maps[method] = saliency_map(case, method)
         except AttributionError as error:
-            skipped.append(f"{METHODS[method]} is left out: {error}")
+            skipped.append(f"{METHODS[method]} is left out: {markdown_safe(error, 400)}")
     maps["random"] = attribution.random_map(case.image.shape[:2])
     return maps, skipped
 
@@ -174,7 +175,7 @@ def average_section(case: Case, methods: list[str], masks: np.ndarray | None) ->
             results[key] = with_progress(f"Scoring every method on {count} test images…", lambda report: attribution.compare_methods(
                 case.model, images, classes, methods, options, masks=None if masks is None else masks[:count], on_progress=report))
         except AttributionError as error:
-            st.error(str(error))
+            st.error(markdown_safe(error, 600))
     if key in results:
         rows = []
         for score in results[key]:

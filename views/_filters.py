@@ -44,7 +44,7 @@ def filters_tab(case: Case) -> None:
         pictures = remember((id(model), "maximise", target, unit, ascent), model, lambda: with_progress(
             "Climbing the gradient…", lambda report: attribution.maximise(model, layer, [unit], ascent, on_progress=report)))
     except AttributionError as error:
-        st.error(str(error))
+        st.error(markdown_safe(error, 600))
         return
     picture_column, text_column = st.columns([1, 2])
     label = case.names[unit] if layer is None else f"{target} #{unit}"
@@ -108,7 +108,7 @@ def grids_section(case: Case, convs: list[str], layer: str | None, count: int, a
         if job.running:
             st.button("Stop", on_click=job.request_stop, key="why_grid_stop")
         if job.status == "failed":
-            st.error(job.error)
+            st.error(markdown_safe(job.error, 600))
         if grid["results"]:
             rows = [(_row_label(case, pictures), pictures.images, _unit_labels(case, pictures)) for pictures in grid["results"]]
             st.plotly_chart(figures.pictures_figure(rows, columns=min(16, max(len(p.units) for p in grid["results"]))),

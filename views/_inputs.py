@@ -120,7 +120,7 @@ def input_picker(chosen: ChosenModel, shape: tuple[int, int, int], prefix: str, 
                 st.session_state[state], notices = images.prepare(picture.getvalue(), shape)
                 st.session_state[f"{state}_file"] = (picture.name, picture.size)
             except images.ImageError as error:
-                st.error(f"**{markdown_safe(picture.name, 80)}**: {error}")  # the last good picture stays
+                st.error(f"**{markdown_safe(picture.name, 80)}**: {markdown_safe(error, 400)}")  # the last good picture stays
     else:
         st.session_state[state] = None  # a drawing lives in the canvas; an empty canvas means no input
         try:
@@ -133,7 +133,7 @@ def input_picker(chosen: ChosenModel, shape: tuple[int, int, int], prefix: str, 
             else:
                 st.caption("Draw a digit or a shape in white on the black square.")
         except images.ImageError as error:
-            st.error(str(error))
+            st.error(markdown_safe(error, 600))
         except Exception as error:  # the canvas is a third-party component; the page must survive without it
             st.warning(f"The drawing canvas is not available here ({type(error).__name__}); upload an image instead.")
     for notice in notices:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dlviz.data import modelio
+from dlviz.text import markdown_safe
 
 
 def uploaded_model(upload, state_key: str) -> modelio.CurrentModel | None:
@@ -15,5 +16,5 @@ def uploaded_model(upload, state_key: str) -> modelio.CurrentModel | None:
             st.session_state[state_key] = modelio.describe_upload(model, upload.name)
             st.session_state[f"{state_key}_file"] = (upload.name, upload.size)
         except modelio.ModelFileError as error:
-            st.error(f"**{upload.name}** cannot be used: {error}")
+            st.error(f"**{markdown_safe(upload.name, 120)}** cannot be used: {error}")
     return st.session_state.get(state_key)

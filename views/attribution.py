@@ -46,7 +46,7 @@ model = chosen.current.model
 try:
     attribution.check_model(model)
 except AttributionError as error:
-    st.error(str(error))
+    st.error(markdown_safe(error, 600))
     st.stop()
 shape = attribution.image_shape(model)
 st.caption(f"{markdown_safe(model.name, 80)} · {markdown_safe(chosen.current.source, 120)} · input {shape} · "
@@ -59,6 +59,10 @@ if picked is None:
     st.info("Choose an input picture above.")
     st.stop()
 probabilities = attribution.probabilities(model, picked.image[None])[0]
+if not np.isfinite(probabilities).all():
+    st.error("This model's output for this picture is not a number (NaN or infinite): its weights are broken, "
+             "so there is nothing to explain. Choose another model.")
+    st.stop()
 count = len(probabilities)
 names = chosen.current.class_names if len(chosen.current.class_names) == count else [str(i) for i in range(count)]
 predicted = int(np.argmax(probabilities))
@@ -132,14 +136,14 @@ def maps_tab(case: Case) -> None:
                 st.caption("The third map explains the difference of the two scores: the pixels that make it more one "
                            "than the other.")
         except AttributionError as error:
-            st.error(str(error))
+            st.error(markdown_safe(error, 600))
     if show_all:
         panels, notes = [], []
         for other in METHODS:
             try:
                 panels.append((METHODS[other], saliency_map(case, other)))
             except AttributionError as error:
-                notes.append(f"{METHODS[other]}: {error}")
+                notes.append(f"{METHODS[other]}: {markdown_safe(error, 400)}")
         st.plotly_chart(figures.maps_row_figure(case.image, panels, opacity, columns=len(panels)), key="why_all_maps")
         for note in notes:
             st.caption(note)

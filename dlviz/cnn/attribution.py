@@ -48,6 +48,8 @@ OPTIONS = {  # every option each method accepts (besides `contrast` and `on_prog
 BASELINES = ("black", "blurred", "mean")
 MAX_STEPS = 512
 MAX_SAMPLES = 256
+MAX_PIXELS = 512 * 512  # explanations of bigger pictures would take minutes and gigabytes
+MAX_PATCHES = 20_000
 CHUNK = 64  # images per model call in the batched methods
 
 Progress = Callable[[float], None] | None
@@ -69,6 +71,9 @@ def check_model(model: Any) -> None:
             f"This model's input has shape {shape}; explanations need an image of a fixed size "
             "(batch, height, width, 1 or 3 channels)."
         )
+    if shape[1] * shape[2] > MAX_PIXELS:
+        raise AttributionError(f"This model's input is {shape[1]}×{shape[2]} pixels; explanations here work on pictures "
+                               f"of up to {MAX_PIXELS:,} pixels (512×512).")
     outputs = getattr(model, "outputs", None) or []
     if len(outputs) != 1 or len(outputs[0].shape) != 2:
         shown = tuple(outputs[0].shape) if len(outputs) == 1 else f"{len(outputs)} outputs"
@@ -262,13 +267,17 @@ def input_gradients(model: Any, images: np.ndarray, weights: np.ndarray) -> tupl
     return np.asarray(scores), np.asarray(gradients)
 
 
-def _batched(function: Callable[[np.ndarray], np.ndarray], images: np.ndarray, on_progress: Progress = None,
-             chunk: int = CHUNK) -> np.ndarray:
+def _batched(function: Callable[[np.ndarray], np.ndarray], images: np.ndarray | Callable[[int, int], np.ndarray],
+             on_progress: Progress = None, chunk: int = CHUNK, count: int | None = None) -> np.ndarray:
+    """`function` over a batch in chunks; `images` is an array, or `make(start, stop)` building each chunk on demand
+    (with `count`), so a thousand noisy or occluded copies of a big picture never sit in memory at once."""
+    total = len(images) if count is None else count
     parts = []
-    for start in range(0, len(images), chunk):
-        parts.append(function(images[start:start + chunk]))
+    for start in range(0, total, chunk):
+        stop = min(total, start + chunk)
+        parts.append(function(images(start, stop) if callable(images) else images[start:stop]))
         if on_progress is not None:
-            on_progress(min(1.0, (start + chunk) / len(images)))
+            on_progress(stop / total)
     return np.concatenate(parts)
 
 
@@ -310,8 +319,13 @@ def smoothgrad(model: Any, image: np.ndarray, class_index: int, samples: int = 5
     image = _image(model, image)
     weights = _weights(model, class_index, contrast)
     spread = noise * float(image.max() - image.min() or 1.0)
-    noisy = image[None] + np.random.default_rng(seed).normal(0.0, spread, (samples, *image.shape)).astype(np.float32)
-    gradients = _batched(lambda chunk: np.abs(input_gradients(model, chunk, weights)[1]).max(axis=-1), noisy, on_progress)
+    rng = np.random.default_rng(seed)
+
+    def noisy(start: int, stop: int) -> np.ndarray:
+        return image[None] + rng.normal(0.0, spread, (stop - start, *image.shape)).astype(np.float32)
+
+    gradients = _batched(lambda chunk: np.abs(input_gradients(model, chunk, weights)[1]).max(axis=-1), noisy, on_progress,
+                         count=samples)
     return gradients.mean(axis=0)
 
 
@@ -359,10 +373,17 @@ def integrated_gradients(model: Any, image: np.ndarray, class_index: int, baseli
     if not np.isfinite(start).all():
         raise AttributionError("The baseline contains NaN or infinite values.")
     weights = _weights(model, class_index, contrast)
-    alphas = np.linspace(0.0, 1.0, steps + 1, dtype=np.float32)[:, None, None, None]
-    path = start[None] + alphas * (image - start)[None]
-    gradients = _batched(lambda chunk: input_gradients(model, chunk, weights)[1], path, on_progress)
-    average = (gradients[:-1] + gradients[1:]).mean(axis=0) / 2
+    alphas = np.linspace(0.0, 1.0, steps + 1, dtype=np.float32)
+    rule = np.full(steps + 1, 1.0 / steps, dtype=np.float32)  # the trapezoid rule's weights: half at both ends
+    rule[[0, -1]] /= 2
+
+    average = np.zeros_like(image)
+    for first in range(0, steps + 1, CHUNK):  # a chunk of the path at a time: big pictures stay within memory
+        last = min(steps + 1, first + CHUNK)
+        path = start[None] + alphas[first:last, None, None, None] * (image - start)[None]
+        average += np.tensordot(rule[first:last], input_gradients(model, path, weights)[1], axes=1)
+        if on_progress is not None:
+            on_progress(last / (steps + 1))
     return ((image - start) * average).astype(np.float32)
 
 
@@ -419,11 +440,18 @@ def occlusion(model: Any, image: np.ndarray, class_index: int, patch: int | None
     fill = _number(fill, -1e6, 1e6, "The fill value")
     weights = _weights(model, class_index, contrast)
     corners = [(r, c) for r in occlusion_positions(height, patch, stride) for c in occlusion_positions(width, patch, stride)]
-    occluded = np.repeat(image[None], len(corners), axis=0)
-    for index, (r, c) in enumerate(corners):
-        occluded[index, r:r + patch, c:c + patch] = fill
+    if len(corners) > MAX_PATCHES:
+        raise AttributionError(f"A {patch}×{patch} patch every {stride} pixels makes {len(corners):,} positions; the limit is "
+                               f"{MAX_PATCHES:,}. Use a larger patch or stride.")
+
+    def occluded(start: int, stop: int) -> np.ndarray:
+        chunk = np.repeat(image[None], stop - start, axis=0)
+        for index, (r, c) in enumerate(corners[start:stop]):
+            chunk[index, r:r + patch, c:c + patch] = fill
+        return chunk
+
     original = float(class_scores(model, image[None])[0] @ weights)
-    scores = _batched(lambda chunk: class_scores(model, chunk) @ weights, occluded, on_progress, chunk=256)
+    scores = _batched(lambda chunk: class_scores(model, chunk) @ weights, occluded, on_progress, chunk=256, count=len(corners))
     drops, counts = np.zeros((height, width)), np.zeros((height, width))
     for (r, c), score in zip(corners, scores):
         drops[r:r + patch, c:c + patch] += original - score
@@ -537,16 +565,16 @@ def _curve(model: Any, image: np.ndarray, class_index: int, saliency_map: np.nda
     order = pixel_order(saliency_map)
     pixels = image.shape[0] * image.shape[1]
     flat = image.reshape(pixels, -1)
-    frames = np.empty((steps + 1, pixels, flat.shape[1]), dtype=np.float32)
-    for step in range(steps + 1):
-        chosen = order[: int(round(step / steps * pixels))]
-        if insert:
-            frames[step] = fill
-            frames[step, chosen] = flat[chosen]
-        else:
-            frames[step] = flat
-            frames[step, chosen] = fill
-    return probabilities(model, frames.reshape(steps + 1, *image.shape))[:, class_index]
+
+    def frames(start: int, stop: int) -> np.ndarray:
+        chunk = np.empty((stop - start, pixels, flat.shape[1]), dtype=np.float32)
+        for index, step in enumerate(range(start, stop)):
+            chosen = order[: int(round(step / steps * pixels))]
+            chunk[index] = fill if insert else flat
+            chunk[index, chosen] = flat[chosen] if insert else fill
+        return chunk.reshape(stop - start, *image.shape)
+
+    return _batched(lambda chunk: probabilities(model, chunk)[:, class_index], frames, count=steps + 1)
 
 
 def deletion_curve(model: Any, image: np.ndarray, class_index: int, saliency_map: np.ndarray, steps: int = 20,
