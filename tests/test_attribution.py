@@ -9,7 +9,7 @@ import scipy.special
 import scipy.stats
 import tensorflow as tf
 
-from dlviz.cnn import attribution
+from dlviz.cnn import attribution, maximisation
 from dlviz.cnn.attribution import AttributionError
 
 
@@ -301,50 +301,6 @@ def test_compare_methods_scores_every_method_and_a_random_ranking():
     assert all(0 <= score.pointing <= 1 for score in scores)
 
 
-def test_activation_maximisation_raises_each_units_activation():
-    model = tiny_cnn()
-    ascent = attribution.Ascent(steps=30)
-    pictures = attribution.maximise(model, "conv_b", [0, 3, 5], ascent)
-    assert pictures.images.shape == (3, 8, 8, 1) and pictures.images.min() >= 0 and pictures.images.max() <= 1
-    direct = keras.Model(model.inputs[0], model.get_layer("conv_b").output)(pictures.images).numpy()[:, 4, 4, :]
-    np.testing.assert_allclose(pictures.activations, direct[np.arange(3), [0, 3, 5]], rtol=1e-4, atol=1e-6)
-    assert (pictures.activations >= pictures.start_activations).all() and pictures.activations.sum() > pictures.start_activations.sum()
-    classes = attribution.maximise(model, None, [0, 1, 2], attribution.Ascent(steps=20, centre=False))
-    scores = logits_model(model)(classes.images).numpy()
-    np.testing.assert_allclose(classes.activations, scores[np.arange(3), [0, 1, 2]], rtol=1e-4, atol=1e-5)
-    assert (classes.activations > classes.start_activations).all()
-
-
-def test_activation_maximisation_stops_when_asked():
-    import threading
-
-    stop = threading.Event()
-    steps = []
-
-    def progress(fraction):
-        steps.append(fraction)
-        if len(steps) == 3:
-            stop.set()
-
-    attribution.maximise(tiny_cnn(), "conv_a", [0], attribution.Ascent(steps=50), on_progress=progress, stop=stop)
-    assert len(steps) == 3
-
-
-def test_receptive_field_matches_the_gradients_reach():
-    model = keras.Sequential([keras.Input((16, 16, 1)), keras.layers.Conv2D(1, 3, name="a"), keras.layers.AveragePooling2D(2, name="p"),
-                              keras.layers.Conv2D(1, 3, name="b"), keras.layers.Flatten(), keras.layers.Dense(2, activation="softmax")])
-    for layer in model.layers[:3]:
-        layer.set_weights([np.ones_like(w) for w in layer.get_weights()])
-    x = tf.constant(np.ones((1, 16, 16, 1), np.float32))  # average pooling passes gradient to its whole window
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        unit = keras.Model(model.inputs, model.get_layer("b").output)(x)[0, 2, 2, 0]
-    reach = np.flatnonzero(tape.gradient(unit, x).numpy()[0, :, :, 0].any(axis=0))
-    assert attribution.receptive_field(model, "b") == len(reach) == 8
-    assert attribution.receptive_field(model, "a") == 3 and attribution.receptive_field(model, "p") == 4
-    assert "2 convolution layers" in attribution.hierarchy_note(model)
-
-
 @functools.cache
 def bad_calls():
     cnn = tiny_cnn()
@@ -389,9 +345,10 @@ def bad_calls():
         "deletion map with NaN": lambda: attribution.deletion_curve(cnn, image, 0, np.full((8, 8), np.nan)),
         "deletion steps 0": lambda: attribution.deletion_curve(cnn, image, 0, np.zeros((8, 8)), steps=0),
         "randomisation with a bad method": lambda: attribution.randomization_test(cnn, image, 0, "nope"),
-        "maximise a unit that is not there": lambda: attribution.maximise(cnn, "conv_a", [4]),
-        "maximise in an unknown layer": lambda: attribution.maximise(cnn, "nope", [0]),
-        "maximise with a negative jitter": lambda: attribution.maximise(cnn, "conv_a", [0], attribution.Ascent(jitter=-1)),
+        "maximise a unit that is not there": lambda: maximisation.maximise(cnn, "conv_a", [4]),
+        "maximise in an unknown layer": lambda: maximisation.maximise(cnn, "nope", [0]),
+        "maximise with a negative jitter": lambda: maximisation.maximise(cnn, "conv_a", [0], maximisation.Ascent(jitter=-1)),
+        "maximise an autoencoder's units": lambda: maximisation.maximise(autoencoder, None, [0]),
         "no images to compare": lambda: attribution.compare_methods(cnn, images(0), []),
     }
 

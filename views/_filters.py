@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dlviz.cnn import attribution
-from dlviz.cnn.attribution import Ascent, AttributionError
+from dlviz.cnn import attribution, maximisation
+from dlviz.cnn.attribution import AttributionError
+from dlviz.cnn.maximisation import Ascent
 from dlviz.figures import attribution as figures
 from dlviz.text import markdown_safe
 from dlviz.training import jobs
@@ -42,7 +43,7 @@ def filters_tab(case: Case) -> None:
     try:
         ascent.check()
         pictures = remember((id(model), "maximise", target, unit, ascent), model, lambda: with_progress(
-            "Climbing the gradient…", lambda report: attribution.maximise(model, layer, [unit], ascent, on_progress=report)))
+            "Climbing the gradient…", lambda report: maximisation.maximise(model, layer, [unit], ascent, on_progress=report)))
     except AttributionError as error:
         st.error(markdown_safe(error, 600))
         return
@@ -54,9 +55,10 @@ def filters_tab(case: Case) -> None:
         f"{pictures.start_activations[0]:.3f} on the grey start, **{pictures.activations[0]:.3f}** after {ascent.steps} steps."
     )
     if pictures.activations[0] <= pictures.start_activations[0] + 1e-6:
-        text_column.caption("It did not rise: this unit is silent on every picture tried (a 'dead' ReLU), so its gradient is zero.")
+        text_column.caption("It did not rise: even the picture that pushes its response up hardest leaves it below zero, "
+                            "so ReLU keeps it at 0 (a 'dead' unit for pictures like these).")
     if layer is not None:
-        size = attribution.receptive_field(model, layer)
+        size = maximisation.receptive_field(model, layer)
         text_column.caption(f"One unit of {target} sees a {size}×{size} square of the input; the pattern can only be that big.")
     grids_section(case, convs, layer, count, ascent)
 
@@ -83,7 +85,7 @@ def grids_section(case: Case, convs: list[str], layer: str | None, count: int, a
     model = case.model
     st.subheader("Grids, computed in the background")
     if convs:
-        st.caption(attribution.hierarchy_note(model))
+        st.caption(maximisation.hierarchy_note(model))
     every = [(layer, list(range(min(count, MAX_FILTERS))))]
     ladder = [(name, list(range(min(ROW_FILTERS, int(model.get_layer(name).output.shape[-1]))))) for name in convs]
     ladder.append((None, list(range(min(attribution.num_classes(model), 10)))))
@@ -119,11 +121,11 @@ def grids_section(case: Case, convs: list[str], layer: str | None, count: int, a
     progress()
 
 
-def _row_label(case: Case, pictures: attribution.Pictures) -> str:
+def _row_label(case: Case, pictures: maximisation.Pictures) -> str:
     return pictures.layer or "classes"
 
 
-def _unit_labels(case: Case, pictures: attribution.Pictures) -> list[str]:
+def _unit_labels(case: Case, pictures: maximisation.Pictures) -> list[str]:
     return [case.names[unit] for unit in pictures.units] if not pictures.layer else [f"#{unit}" for unit in pictures.units]
 
 
@@ -135,6 +137,6 @@ def _running() -> bool:
 def start(case: Case, rows: list, ascent: Ascent) -> None:
     results: list = []
     model = case.model
-    job = jobs.submit(lambda hooks: attribution.maximise_rows(model, rows, ascent, into=results, hooks=hooks),
+    job = jobs.submit(lambda hooks: maximisation.maximise_rows(model, rows, ascent, into=results, hooks=hooks),
                       epochs=len(rows), owner=session_owner(), label="filter pictures")
     st.session_state.why_grid = {"job": job, "results": results, "rows": rows, "model": id(model), "polling": True}

@@ -9,10 +9,11 @@ from dlviz.cnn.attribution import BASELINES, METHODS, AttributionError
 from dlviz.figures import attribution as figures
 from dlviz.figures import charts
 from dlviz.text import markdown_safe
-from views._checks import deletion_tab, localisation_tab, sanity_tab
 from views._explain import EXPLANATIONS, Case, class_label, initial, saliency_map
+from views._faithfulness import deletion_tab, localisation_tab
 from views._filters import filters_tab
 from views._inputs import input_picker, model_picker
+from views._sanity import sanity_tab
 from views._share import read_link, show_link_notices, write_link
 from views._tensorflow import require_tensorflow
 

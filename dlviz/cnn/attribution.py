@@ -1,5 +1,7 @@
 """Why did the network say that? Attribution maps, how faithful they are, and what a filter wants to see.
 
+What a filter wants to see (activation maximisation) is in `dlviz.cnn.maximisation`.
+
 Every method explains one number, the class score: the logit before softmax when the last layer applies
 softmax, else the model's output (`class_score`). A map is a non-negative (H, W) array over the input's
 pixels; `deletion_curve`, `insertion_curve` and `pointing_hit` measure whether it is faithful, and
@@ -27,7 +29,6 @@ import numpy as np
 from dlviz import runtime
 from dlviz.data import datasets
 from dlviz.runtime import keras, tf
-from dlviz.training import training
 
 METHODS = {
     "gradient": "Gradient",
@@ -160,8 +161,7 @@ class _Explainer:
         self.gradient = tf.function(self._gradient, reduce_retracing=True)
         self.logits = tf.function(self._logits, reduce_retracing=True)
         self.probabilities = tf.function(self._probabilities, reduce_retracing=True)
-        self.class_step = tf.function(_class_ascent_step(self), reduce_retracing=True)
-        self._layer_models: dict[str, tuple[Any, Any]] = {}
+        self._gradcams: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     def _head(self, features):
@@ -184,13 +184,12 @@ class _Explainer:
             scores = tf.reduce_sum(self._logits(batch) * weights, axis=-1)
         return scores, tape.gradient(scores, batch)
 
-    def layer_functions(self, layer_name: str) -> tuple[Any, Any]:
-        """(Grad-CAM, ascent step) for one layer; built once."""
+    def gradcam_function(self, layer_name: str) -> Any:
+        """batch, weights -> (the layer's activations, the score's gradient with respect to them); built once."""
         with self._lock:
-            if layer_name not in self._layer_models:
+            if layer_name not in self._gradcams:
                 layer = self.model.get_layer(layer_name)
-                bottom = keras.Model(self.model.inputs[0], layer.output)
-                split = self._split(layer, bottom)
+                split = self._split(layer, keras.Model(self.model.inputs[0], layer.output))
 
                 def gradcam(batch, weights):
                     with tf.GradientTape() as tape:
@@ -199,9 +198,8 @@ class _Explainer:
                         scores = tf.reduce_sum(self._head(features) * weights, axis=-1)
                     return activations, tape.gradient(scores, activations)
 
-                self._layer_models[layer_name] = (tf.function(gradcam, reduce_retracing=True),
-                                                  tf.function(_ascent_step(bottom), reduce_retracing=True))
-            return self._layer_models[layer_name]
+                self._gradcams[layer_name] = tf.function(gradcam, reduce_retracing=True)
+            return self._gradcams[layer_name]
 
     def _split(self, layer: Any, bottom: Any) -> Callable:
         """batch -> (the layer's output, the features the head reads), both on the tape.
@@ -247,6 +245,11 @@ def class_score(model: Any, image: np.ndarray, class_index: int) -> float:
     """The score every method explains: the pre-softmax logit when the last layer applies softmax, else the output."""
     image = _image(model, image)
     return float(np.asarray(_explainer(model).logits(tf.constant(image[None])))[0, _class(model, class_index)])
+
+
+def logits_function(model: Any) -> Callable:
+    """batch -> every class's score, as TensorFlow ops a tape can differentiate (for gradient ascent on a class)."""
+    return _explainer(model)._logits
 
 
 def class_scores(model: Any, images: np.ndarray) -> np.ndarray:
@@ -314,8 +317,8 @@ def saliency(model: Any, image: np.ndarray, class_index: int, method: str, *, co
 def smoothgrad(model: Any, image: np.ndarray, class_index: int, samples: int = 50, noise: float = 0.15, seed: int = 0,
                *, contrast: int | None = None, on_progress: Progress = None) -> np.ndarray:
     """The gradient map averaged over noisy copies of the image (noise: a fraction of the pixel range)."""
-    samples = _whole(samples, 1, MAX_SAMPLES, "SmoothGrad's number of samples")
-    noise = _number(noise, 0.0, 1.0, "SmoothGrad's noise level")
+    samples = whole_number(samples, 1, MAX_SAMPLES, "SmoothGrad's number of samples")
+    noise = number_in(noise, 0.0, 1.0, "SmoothGrad's noise level")
     image = _image(model, image)
     weights = _weights(model, class_index, contrast)
     spread = noise * float(image.max() - image.min() or 1.0)
@@ -341,7 +344,7 @@ def baseline_image(image: np.ndarray, kind: str | np.ndarray = "black", mean_ima
     if kind == "black":
         return np.zeros_like(image)
     if kind == "blurred":
-        return _blur(image, sigma=max(1.0, image.shape[0] / 8))
+        return blur(image, sigma=max(1.0, image.shape[0] / 8))
     if kind == "mean":
         if mean_image is not None:
             return baseline_image(image, np.asarray(mean_image, dtype=np.float32))
@@ -349,7 +352,7 @@ def baseline_image(image: np.ndarray, kind: str | np.ndarray = "black", mean_ima
     raise AttributionError(f"There is no baseline {kind!r}; choose one of: {', '.join(BASELINES)}.")
 
 
-def _blur(images: np.ndarray, sigma: float) -> np.ndarray:
+def blur(images: np.ndarray, sigma: float) -> np.ndarray:
     """A Gaussian blur of (…, H, W, C) pictures, edges reflected."""
     radius = max(1, int(math.ceil(2.5 * sigma)))
     taps = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
@@ -367,7 +370,7 @@ def integrated_gradients(model: Any, image: np.ndarray, class_index: int, baseli
 
     The path integral is the trapezoid rule over `steps` intervals, so the attributions add up to
     score(image) − score(baseline) up to the rule's error (completeness)."""
-    steps = _whole(steps, 2, MAX_STEPS, "The number of Integrated Gradients steps")
+    steps = whole_number(steps, 2, MAX_STEPS, "The number of Integrated Gradients steps")
     image = _image(model, image)
     start = np.zeros_like(image) if baseline is None else baseline_image(image, np.asarray(baseline, dtype=np.float32))
     if not np.isfinite(start).all():
@@ -394,7 +397,7 @@ def gradcam(model: Any, image: np.ndarray, class_index: int, layer: str | None =
     The default layer is the last convolution; any layer with spatial output works."""
     image = _image(model, image)
     name = gradcam_layer(model, layer)
-    function = _explainer(model).layer_functions(name)[0]
+    function = _explainer(model).gradcam_function(name)
     activations, gradients = function(tf.constant(image[None]), tf.constant(_weights(model, class_index, contrast)))
     activations, gradients = np.asarray(activations)[0], np.asarray(gradients)[0]
     cam = np.maximum((activations * gradients.mean(axis=(0, 1))).sum(axis=-1), 0.0)
@@ -435,9 +438,9 @@ def occlusion(model: Any, image: np.ndarray, class_index: int, patch: int | None
     covering each pixel; rises are clipped to 0 (they are evidence against the class)."""
     image = _image(model, image)
     height, width = image.shape[:2]
-    patch = max(2, min(height, width) // 7) if patch is None else _whole(patch, 1, min(height, width), "The patch size")
-    stride = max(1, patch // 2) if stride is None else _whole(stride, 1, min(height, width), "The stride")
-    fill = _number(fill, -1e6, 1e6, "The fill value")
+    patch = max(2, min(height, width) // 7) if patch is None else whole_number(patch, 1, min(height, width), "The patch size")
+    stride = max(1, patch // 2) if stride is None else whole_number(stride, 1, min(height, width), "The stride")
+    fill = number_in(fill, -1e6, 1e6, "The fill value")
     weights = _weights(model, class_index, contrast)
     corners = [(r, c) for r in occlusion_positions(height, patch, stride) for c in occlusion_positions(width, patch, stride)]
     if len(corners) > MAX_PATCHES:
@@ -459,7 +462,8 @@ def occlusion(model: Any, image: np.ndarray, class_index: int, patch: int | None
     return np.maximum(drops / np.maximum(counts, 1), 0.0).astype(np.float32)
 
 
-def _whole(value: Any, low: int, high: int, what: str) -> int:
+def whole_number(value: Any, low: int, high: int, what: str) -> int:
+    """`value` as an int in [low, high], or an AttributionError naming `what`."""
     if isinstance(value, bool) or not isinstance(value, int | np.integer | float) or not float(value).is_integer():
         raise AttributionError(f"{what} must be a whole number from {low} to {high}; got {value!r}.")
     if not low <= int(value) <= high:
@@ -467,7 +471,9 @@ def _whole(value: Any, low: int, high: int, what: str) -> int:
     return int(value)
 
 
-def _number(value: Any, low: float, high: float, what: str) -> float:
+def number_in(value: Any, low: float, high: float, what: str) -> float:
+    """`value` as a finite float in [low, high], or an AttributionError naming `what`."""
+    """`value` as a finite float in [low, high], or an AttributionError naming `what`."""
     if isinstance(value, bool) or not isinstance(value, int | float | np.number) or not math.isfinite(float(value)):
         raise AttributionError(f"{what} must be a number from {low:g} to {high:g}; got {value!r}.")
     if not low <= float(value) <= high:
@@ -555,8 +561,8 @@ def _curve(model: Any, image: np.ndarray, class_index: int, saliency_map: np.nda
            insert: bool) -> np.ndarray:
     image = _image(model, image)
     class_index = _class(model, class_index)
-    steps = _whole(steps, 1, MAX_STEPS, "The number of curve steps")
-    fill = _number(fill, -1e6, 1e6, "The fill value")
+    steps = whole_number(steps, 1, MAX_STEPS, "The number of curve steps")
+    fill = number_in(fill, -1e6, 1e6, "The fill value")
     saliency_map = np.asarray(saliency_map, dtype=np.float64)
     if saliency_map.shape != image.shape[:2]:
         raise AttributionError(f"The map has shape {saliency_map.shape} but the image is {image.shape[:2]}.")
@@ -646,134 +652,6 @@ def compare_methods(model: Any, images: np.ndarray, classes: Sequence[int], meth
             for name, t in totals.items()]
 
 
-# -- what a filter wants to see: activation maximisation ---------------------------------------------
-@dataclass(frozen=True)
-class Ascent:
-    """Gradient ascent on the input, regularised so the picture stays readable."""
-
-    steps: int = 128
-    learning_rate: float = 0.02  # pixel change per step, along the normalised gradient
-    jitter: int = 1  # random shift in pixels before each step (patterns must survive being moved)
-    blur_every: int = 4  # blur the picture every few steps (removes pixel-level noise); 0: never
-    blur_sigma: float = 0.5
-    l2: float = 0.01  # fade the picture towards black a little each step (keeps only what matters)
-    centre: bool = True  # a filter's unit at the centre of its map (else the map's mean, a texture)
-
-    def check(self) -> None:
-        _whole(self.steps, 1, 1000, "The number of ascent steps")
-        _number(self.learning_rate, 1e-5, 1.0, "The ascent step size")
-        _whole(self.jitter, 0, 8, "The jitter")
-        _whole(self.blur_every, 0, 1000, "How often to blur")
-        _number(self.blur_sigma, 0.1, 5.0, "The blur width")
-        _number(self.l2, 0.0, 0.5, "The L2 decay")
-
-
-def _ascent_step(layer_model: Any) -> Callable:
-    def step(batch, units, centre):
-        with tf.GradientTape() as tape:
-            tape.watch(batch)
-            activations = layer_model(batch, training=False)
-            if len(activations.shape) == 4:
-                height, width = activations.shape[1] // 2, activations.shape[2] // 2
-                activations = activations[:, height, width, :] if centre else tf.reduce_mean(activations, axis=(1, 2))
-            chosen = tf.gather(activations, units, axis=1, batch_dims=1)
-            total = tf.reduce_sum(chosen)
-        return chosen, tape.gradient(total, batch)
-
-    return step
-
-
-def _class_ascent_step(explainer: _Explainer) -> Callable:
-    def step(batch, units, centre):
-        with tf.GradientTape() as tape:
-            tape.watch(batch)
-            chosen = tf.gather(explainer._logits(batch), units, axis=1, batch_dims=1)
-            total = tf.reduce_sum(chosen)
-        return chosen, tape.gradient(total, batch)
-
-    return step
-
-
-@dataclass
-class Pictures:
-    """What some units want to see: one picture per unit, and the activation each picture reaches."""
-
-    layer: str  # a layer name, or "" for the output classes
-    units: list[int]
-    images: np.ndarray  # (N, H, W, C) in [0, 1]
-    activations: np.ndarray  # (N,) the unit's mean activation (or class score) on its picture
-    start_activations: np.ndarray  # (N,) the same on the starting grey noise
-
-
-def maximise(model: Any, layer: str | None, units: Sequence[int], ascent: Ascent = Ascent(), seed: int = 0,
-             on_progress: Progress = None, stop: threading.Event | None = None) -> Pictures:
-    """Pictures that make each unit (a filter of `layer`, or a class when layer is None) as active as possible.
-
-    All units climb at once, one picture each, in one batch: the activations of different pictures never mix."""
-    ascent.check()
-    explainer = _explainer(model)
-    shape = image_shape(model)
-    if layer is None:
-        limit, name, step = num_classes(model), "", explainer.class_step
-    else:
-        try:
-            chosen = model.get_layer(str(layer))
-        except ValueError:
-            raise AttributionError(f"There is no layer {str(layer)[:80]!r} in this model.") from None
-        limit, name = int(chosen.output.shape[-1]), chosen.name
-        step = explainer.layer_functions(name)[1]
-    units = [int(unit) for unit in units]
-    if not units or any(not 0 <= unit < limit for unit in units):
-        raise AttributionError(f"Choose units from 0 to {limit - 1}.")
-    rng = np.random.default_rng(seed)
-    pictures = (0.45 + 0.1 * rng.random((len(units), *shape))).astype(np.float32)
-    chosen_units, centre = tf.constant(units, dtype=tf.int32), bool(ascent.centre)
-    start = np.asarray(step(tf.constant(pictures), chosen_units, centre)[0])
-    for number in range(ascent.steps):
-        if stop is not None and stop.is_set():
-            break
-        dy, dx = (int(v) for v in rng.integers(-ascent.jitter, ascent.jitter + 1, size=2))
-        shifted = np.roll(pictures, (dy, dx), axis=(1, 2))
-        _, gradient = step(tf.constant(shifted), chosen_units, centre)
-        gradient = np.roll(np.asarray(gradient), (-dy, -dx), axis=(1, 2))
-        scale = gradient.reshape(len(units), -1).std(axis=1)[:, None, None, None] + 1e-8
-        pictures = pictures + ascent.learning_rate * gradient / scale
-        pictures *= 1.0 - ascent.l2
-        if ascent.blur_every and (number + 1) % ascent.blur_every == 0:
-            pictures = _blur(pictures, ascent.blur_sigma)
-        pictures = np.clip(pictures, 0.0, 1.0).astype(np.float32)
-        if on_progress is not None:
-            on_progress((number + 1) / ascent.steps)
-    final = np.asarray(step(tf.constant(pictures), chosen_units, centre)[0])
-    return Pictures(name, units, pictures, final, start)
-
-
-def maximise_rows(model: Any, rows: Sequence[tuple[str | None, Sequence[int]]], ascent: Ascent = Ascent(), *,
-                  into: list[Pictures], hooks: training.Hooks | None = None, seed: int = 0) -> training.TrainingRun:
-    """Activation maximisation for several rows (a layer's filters, or classes when the layer is None), one row
-    after another, appended to `into` as each finishes. It reports like a training (a row is an epoch, an ascent
-    step a batch), so `jobs.submit` can run it in the background with progress and Stop."""
-    ascent.check()
-    hooks = hooks or training.Hooks()
-    run = training.TrainingRun(model, training.TrainConfig(epochs=max(1, len(rows))))
-    started = time.perf_counter()
-    for index, (layer, units) in enumerate(rows):
-        def report(fraction: float, index: int = index) -> None:
-            if hooks.on_batch is not None:
-                hooks.on_batch(training.Progress(index, len(rows), round(fraction * ascent.steps), ascent.steps))
-
-        pictures = maximise(model, layer, units, ascent, seed, on_progress=report, stop=hooks.stop)
-        if hooks.stop is not None and hooks.stop.is_set():
-            run.stopped = training.STOPPED_BY_YOU
-            break
-        into.append(pictures)
-        run.history.append({"epoch": index + 1, "activation": float(pictures.activations.mean())})
-        if hooks.on_epoch is not None:
-            hooks.on_epoch(run)
-    run.seconds = time.perf_counter() - started
-    return run
-
-
 def shuffled_labels(dataset: datasets.Dataset, seed: int = 0) -> datasets.Dataset:
     """The same training images with their labels shuffled (test set untouched): a model trained on it can only
     memorise, so a map that looks the same for it explains the picture, not what was learned."""
@@ -785,35 +663,3 @@ def shuffled_labels(dataset: datasets.Dataset, seed: int = 0) -> datasets.Datase
 def untrained_copy(model: Any) -> Any:
     """The same architecture with fresh weights from its initializers (to be trained on shuffled labels)."""
     return keras.models.clone_model(model)
-
-
-def receptive_field(model: Any, layer: str) -> int:
-    """How many input pixels across one unit of `layer` can see, following the layers in order up to it."""
-    size, jump = 1, 1
-    for current in model.layers:
-        kernel = getattr(current, "kernel_size", None) or getattr(current, "pool_size", None)
-        if kernel is not None:
-            dilation = (getattr(current, "dilation_rate", None) or (1,))[0]
-            size += (dilation * (int(kernel[0]) - 1)) * jump
-            jump *= int((getattr(current, "strides", None) or kernel)[0])
-        if current.name == layer:
-            return size
-    raise AttributionError(f"There is no layer {str(layer)[:80]!r} in this model.")
-
-
-def hierarchy_note(model: Any) -> str:
-    """What the row-per-layer pictures can show for this model, from its convolutions' receptive fields."""
-    convs = conv_layers(model)
-    if not convs:
-        return "This model has no convolution layers, so there is no hierarchy of filters to look at."
-    side = image_shape(model)[0]
-    fields = [receptive_field(model, name) for name in convs]
-    steps = ", ".join(f"{name} sees {size}×{size}" for name, size in zip(convs, fields))
-    text = f"Each unit sees a square of the {side}×{side} input that grows layer by layer: {steps} pixels. "
-    if len(convs) < 4 or fields[-1] < side / 2:
-        return text + (
-            f"With {len(convs)} convolution layer{'s' * (len(convs) != 1)} and a last view of {fields[-1]}×{fields[-1]} "
-            "pixels, this small model can only show the first rungs of the ladder: edges and blobs, then strokes "
-            "and corners. The parts-then-objects levels need deeper networks seeing most of the picture."
-        )
-    return text + "The last layers see most of the picture, so whole parts or objects can appear in their rows."
