@@ -290,3 +290,34 @@ def test_hostile_file_names_and_broken_pictures_show_literally_and_keep_the_last
     app.file_uploader(key="why_picture").set_value(("<b>bad</b>.png", b"\x89PNG broken", "image/png")).run()
     assert "&lt;" not in app.error[0].value and "\\<b\\>bad" in app.error[0].value
     assert app.metric[0].value == before  # the last good picture is still explained
+
+
+def test_an_uploaded_rgb_functional_model_on_shipped_colour_shapes():
+    import keras
+
+    inputs = keras.Input((32, 32, 3))
+    left = keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="left")(inputs)
+    right = keras.layers.Conv2D(4, 5, padding="same", activation="relu", name="right")(inputs)
+    joined = keras.layers.Concatenate(name="joined")([left, right])
+    pooled = keras.layers.GlobalAveragePooling2D()(keras.layers.Conv2D(6, 3, activation="relu", name="last")(joined))
+    model = keras.Model(inputs, keras.layers.Dense(5, activation="softmax")(pooled))
+    app = open_why()
+    upload_model(app, "colour.keras", modelio.save_model(model))
+    assert not app.error and app.radio(key="why_input_mode").value == "sample"  # the shipped shapes_rgb fit it
+    for method in attribution.METHODS:
+        app.radio(key="why_method").set_value(method).run()
+        assert not app.exception and not app.error, (method, [e.value for e in app.error])
+        assert maps_in(titled(app, f"{attribution.METHODS[method]}: why"))[0].shape == (32, 32)
+    assert app.selectbox(key="why_gradcam_layer").options == ["left", "right", "last"]
+    app.session_state["why_tab"] = "What filters want to see"
+    app.run()
+    assert not app.exception and not app.error
+
+
+def test_an_empty_drawing_leaves_no_stale_explanation():
+    app = open_why()
+    assert maps_in(titled(app, "Gradient: why"))
+    app.radio(key="why_input_mode").set_value("draw").run()
+    assert not app.exception
+    assert "Choose an input picture" in messages(app)
+    assert not any(maps_in(spec) for spec in figures(app)) and not app.metric

@@ -53,5 +53,7 @@ def test_markdown_safe_shows_hostile_text_literally():
     import re
 
     assert not re.search(r"(?<!\\)[\[\]()!*$:]", shown)  # every mark Markdown could read is escaped
-    assert shown.replace("\\", "") == "[Session expired - sign in](https://evil.example) ![x](https://evil.example/x.png) **b** $x$ :red[r]"
+    assert shown.replace("\\", "").replace("\u200b", "") == "[Session expired - sign in](https://evil.example) ![x](https://evil.example/x.png) **b** $x$ :red[r]"
+    for address in ("https://evil.example", "www.evil.example", "me@evil.example"):  # no bare address left to autolink
+        assert address not in markdown_safe(f"see {address}").replace("\\", "")
     assert markdown_safe("a\n# heading") == "a \\# heading" and len(markdown_safe("x" * 1000)) == 300

@@ -72,7 +72,7 @@ def maps_row_figure(image: np.ndarray, panels: Sequence[tuple[str, np.ndarray]],
         suffix = "" if index == 0 else str(index + 1)
         figure.update_layout({f"yaxis{suffix}": {"scaleanchor": f"x{suffix}"}})
     figure.update_annotations(font={"size": 12})
-    figure.update_layout(height=height or 60 + rows * min(300, 1100 // columns), margin={"l": 0, "r": 0, "t": 40, "b": 0},
+    figure.update_layout(height=height or 70 + rows * min(300, 1100 // columns), margin={"l": 0, "r": 0, "t": 60, "b": 0},
                          plot_bgcolor="white", showlegend=False)
     return figure
 
