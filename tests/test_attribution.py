@@ -241,6 +241,19 @@ def test_randomisation_changes_a_copy_and_never_the_model():
     assert attribution.randomization_test(model, image, 1, "gradient") == [(item.layer, item.spearman) for item in maps]
 
 
+def test_randomised_copies_are_freed():
+    import gc
+
+    model, image = tiny_cnn(), images(1)[0]
+    attribution.randomization_test(model, image, 0, "gradcam")
+    gc.collect()
+    before = len(attribution._explainers)
+    for _ in range(3):
+        attribution.randomization_test(model, image, 0, "gradcam")
+    gc.collect()
+    assert len(attribution._explainers) <= before  # each copy (and its compiled functions) went with it
+
+
 def test_reinitialise_draws_new_weights_from_the_layers_initializers():
     copy = attribution.randomised_copy(tiny_cnn())
     old = copy.get_layer("conv_b").get_weights()

@@ -144,7 +144,8 @@ class _Explainer:
 
     def __init__(self, model: Any) -> None:
         check_model(model)
-        self.model = model
+        self._model = weakref.ref(model)  # the cache is keyed weakly by the model: a strong reference here would keep
+        # every randomised copy alive for good
         self.head = model.outputs[0]._keras_history.operation
         activation = getattr(getattr(self.head, "activation", None), "__name__", "")
         kind = type(self.head).__name__
@@ -163,6 +164,10 @@ class _Explainer:
         self.probabilities = tf.function(self._probabilities, reduce_retracing=True)
         self._gradcams: dict[str, Any] = {}
         self._lock = threading.Lock()
+
+    @property
+    def model(self) -> Any:
+        return self._model()
 
     def _head(self, features):
         if self.mode == "dense softmax":
