@@ -129,6 +129,8 @@ def test_integrated_gradients_completeness(baseline):
         difference = attribution.class_score(model, image, 1) - attribution.class_score(model, start, 1)
         assert attributions.shape == image.shape and abs(difference) > 1  # a real difference to add up to
         assert abs(attributions.sum() - difference) <= 0.05 * abs(difference)
+        total, measured = attribution.completeness(model, image, 1, start)
+        assert total == pytest.approx(float(attributions.sum()), rel=1e-5) and measured == pytest.approx(difference, rel=1e-5)
 
 
 def test_integrated_gradients_is_the_path_integral_of_tape_gradients():

@@ -76,6 +76,10 @@ def test_every_method_draws_the_librarys_map_for_the_predicted_class():
         shown = maps_in(titled(app, f"{attribution.METHODS[method]}: why"))[0]
         expected = attribution.saliency(model, image, predicted, method, **defaults.get(method, {}))
         np.testing.assert_allclose(shown, expected, rtol=1e-4, atol=1e-6, err_msg=method)
+        if method == "integrated_gradients":
+            total, difference = attribution.completeness(model, image, predicted)
+            caption = " ".join(c.value for c in app.caption)
+            assert f"add up to {total:.4g}" in caption and f"is {difference:.4g}" in caption
     assert app.query_params["method"] == ["occlusion"] or app.query_params["method"] == "occlusion"
     app.toggle(key="why_all").set_value(True).run()
     assert len(maps_in(titled(app, "Integrated Gradients"))) == 6

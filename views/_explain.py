@@ -110,5 +110,17 @@ def saliency_map(case: Case, method: str, class_index: int | None = None, contra
     return remember(key, case.model, compute)
 
 
+def integrated_gradients_check(case: Case) -> tuple[float, float]:
+    """(sum of the IG attributions, score difference to the baseline) with the chosen IG options."""
+    options = case.options["integrated_gradients"]
+    mean = case.picked.dataset.x_train.mean(axis=0) if case.picked.dataset is not None else None
+
+    def compute() -> tuple[float, float]:
+        start = attribution.baseline_image(case.image, options["baseline"], mean)
+        return attribution.completeness(case.model, case.image, case.class_index, start, options["steps"])
+
+    return remember(case.key("completeness", options_key(options)), case.model, compute)
+
+
 def class_label(case: Case, index: int) -> str:
     return f"{case.names[index]} ({case.probabilities[index]:.1%})"

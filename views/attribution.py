@@ -9,7 +9,7 @@ from dlviz.cnn.attribution import BASELINES, METHODS, AttributionError
 from dlviz.figures import attribution as figures
 from dlviz.figures import charts
 from dlviz.text import markdown_safe
-from views._explain import EXPLANATIONS, Case, class_label, initial, saliency_map
+from views._explain import EXPLANATIONS, Case, class_label, initial, integrated_gradients_check, saliency_map
 from views._faithfulness import deletion_tab, localisation_tab
 from views._filters import filters_tab
 from views._inputs import input_picker, model_picker
@@ -128,6 +128,12 @@ def maps_tab(case: Case) -> None:
             if case.contrast is None:
                 title = f"{METHODS[method]}: why {class_label(case, case.class_index)}"
                 st.plotly_chart(figures.overlay_figure(case.image, shown, title, opacity, height=420), key="why_map")
+                if method == "integrated_gradients":
+                    total, difference = integrated_gradients_check(case)
+                    gap = abs(total - difference) / max(abs(difference), 1e-12)
+                    st.caption(f"Completeness: the attributions add up to {total:.4g}, and score(input) − score(baseline) "
+                               f"is {difference:.4g}, {gap:.2%} apart (the sum of {case.options['integrated_gradients']['steps']} "
+                               "steps only approximates the path integral).")
             else:
                 panels = [(f"why {case.names[case.class_index]}", saliency_map(case, method)),
                           (f"why {case.names[case.contrast]}", saliency_map(case, method, class_index=case.contrast)),

@@ -395,6 +395,17 @@ def integrated_gradients(model: Any, image: np.ndarray, class_index: int, baseli
     return ((image - start) * average).astype(np.float32)
 
 
+def completeness(model: Any, image: np.ndarray, class_index: int, baseline: np.ndarray | None = None, steps: int = 64, *,
+                 contrast: int | None = None) -> tuple[float, float]:
+    """(sum of the Integrated Gradients attributions, score(image) − score(baseline)): equal up to the rule's error."""
+    image = _image(model, image)
+    start = np.zeros_like(image) if baseline is None else baseline_image(image, np.asarray(baseline, dtype=np.float32))
+    total = float(integrated_gradients(model, image, class_index, start, steps, contrast=contrast).sum())
+    weights = _weights(model, class_index, contrast)
+    scores = class_scores(model, np.stack([image, start])) @ weights
+    return total, float(scores[0] - scores[1])
+
+
 def gradcam(model: Any, image: np.ndarray, class_index: int, layer: str | None = None, *,
             contrast: int | None = None, upsample: bool = True) -> np.ndarray:
     """Grad-CAM: the layer's feature maps weighted by their average gradient, summed, ReLU; resized to the input.
