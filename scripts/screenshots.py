@@ -9,7 +9,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.browser_support import ROOT, chromium_page, running_app  # noqa: E402
 
 PAGES = {"home": "", "playground": "playground", "train": "train", "inspect": "inspect", "graphs": "graphs",
-         "recurrent": "recurrent",
+         "recurrent": "recurrent", "why": "why?model=demo&class=3&index=1&method=gradcam",
          "playground_tensorflow": "playground?preset=" + quote("TensorFlow 1 code: the notes' first example in a session")}
 
 
@@ -36,6 +36,8 @@ def main() -> None:
             page.wait_for_selector(".js-plotly-plot", timeout=90_000)
             if name == "home":  # wait for the tensors to be re-made with TensorFlow
                 page.get_by_text("EagerTensor · shape (2, 3, 3, 3)").wait_for(timeout=90_000)
+            if name == "why":  # wait for the map over the picture
+                page.locator(".js-plotly-plot").filter(has_text="Grad-CAM: why").wait_for(timeout=90_000)
             page.wait_for_timeout(1500)
             page.screenshot(path=str(out / f"{name}.png"), full_page=True)
             print(out / f"{name}.png")

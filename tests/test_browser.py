@@ -214,3 +214,20 @@ def test_playground_reads_pasted_tensorflow_code_and_writes_it_back(app_url):
         page.wait_for_timeout(1000)
         assert page.get_by_text("Line 2, column 28").count() == 1
         assert page.locator("a[href*='evil.example']").count() == 0  # text from a link or a program never becomes a link
+
+
+def test_why_page_draws_a_grad_cam_overlay_for_the_demo_model(app_url):
+    with chromium_page(height=1600) as page:
+        page.goto(f"{app_url}/why?model=demo&method=gradcam")
+        page.get_by_text("Explain the class").wait_for(timeout=120_000)
+        overlay = page.locator(".js-plotly-plot").filter(has_text="Grad-CAM: why")
+        overlay.wait_for(timeout=90_000)
+        traces = page.evaluate(
+            """() => [...document.querySelectorAll('.js-plotly-plot')]
+                .filter(p => p.textContent.includes('Grad-CAM: why'))[0]._fullData
+                .map(t => ({type: t.type, opacity: t.opacity, hover: t.hovertemplate || '', rows: (t.z || []).length}))"""
+        )
+        assert [t["type"] for t in traces] == ["heatmap", "heatmap"]  # the picture, then the map over it
+        assert "attribution" in traces[1]["hover"] and traces[1]["rows"] == 28 and 0 < traces[1]["opacity"] < 1
+        page.get_by_role("tab", name="Sanity check").click()
+        page.locator(".js-plotly-plot").filter(has_text="ρ").first.wait_for(timeout=90_000)  # the randomised maps, with ρ

@@ -45,6 +45,23 @@ def test_rgb_shapes_have_colour():
     assert spread > 0.3
 
 
+@pytest.mark.parametrize("rgb", [False, True])
+def test_shape_masks_mark_where_each_shape_is_drawn(rgb):
+    data = datasets.shapes(seed=2, rgb=rgb, per_class=12)
+    train_masks, test_masks = datasets.shape_masks(seed=2, rgb=rgb, per_class=12)
+    assert train_masks.dtype == bool and train_masks.shape == data.x_train.shape[:3] and test_masks.shape == data.x_test.shape[:3]
+    background = data.x_train[:, :2, :2].reshape(len(data.x_train), -1, data.x_train.shape[-1]).mean(axis=1)  # corners
+    for images, masks in ((data.x_train, train_masks), (data.x_test, test_masks)):
+        for image, mask in zip(images, masks):
+            brightness = np.abs(image - np.median(image, axis=(0, 1))).max(axis=-1)  # how far from the background colour
+            assert 0.02 < mask.mean() < 0.6
+            assert brightness[mask].mean() > 0.3 and brightness[~mask].mean() < 0.15
+    assert background.max() < 0.3
+    # Asking for masks draws exactly the same images.
+    with_masks = datasets._generate_shapes(2, rgb, 12, None, masks=True)[0]
+    np.testing.assert_array_equal(with_masks, datasets._generate_shapes(2, rgb, 12, None, masks=False)[0])
+
+
 def test_keras_datasets_without_cache_explain_how_to_get_them(tmp_path, monkeypatch):
     monkeypatch.setattr(datasets, "keras_cache_dir", lambda: tmp_path)
     assert "mnist" not in datasets.available()

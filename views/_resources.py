@@ -29,6 +29,12 @@ def shipped_dataset(name: str) -> datasets.Dataset:
     return _shared(("dataset", name), lambda: datasets.load(name), f"Loading the {name} dataset…")
 
 
+def shipped_shape_masks(name: str) -> tuple:
+    """Where the shape is in each image of the shipped `shapes` or `shapes_rgb` (train, test), in their order."""
+    return _shared(("shape_masks", name), lambda: datasets.shape_masks(rgb=name == "shapes_rgb"),
+                   "Drawing the shapes' true outlines…")
+
+
 def demo_model() -> modelio.CurrentModel:
     """The shipped demo model; only ever read (forward passes), never trained."""
     return _shared("demo_model", _load_demo, "Loading the demo model…")

@@ -153,28 +153,43 @@ def split(x: np.ndarray, y: np.ndarray, test_fraction: float, seed: int):
 
 def shapes(seed: int = 0, rgb: bool = False, per_class: int = 360, side: int | None = None) -> Dataset:
     """Generated shapes at random position, size, rotation and noise; the same seed, the same images."""
-    side = side or (32 if rgb else 28)
-    rng = np.random.default_rng(seed)
-    images, labels = [], []
-    for label, shape in enumerate(SHAPE_CLASSES):
-        for _ in range(per_class):
-            images.append(_draw_shape(shape, side, rng, rgb))
-            labels.append(label)
-    x = np.stack(images).astype(np.float32)
-    if not rgb:
-        x = x[..., None]
-    y = np.array(labels, dtype=np.int64)
+    x, y, _ = _generate_shapes(seed, rgb, per_class, side, masks=False)
     x_train, y_train, x_test, y_test = split(x, y, test_fraction=0.2, seed=seed)
     name = "shapes_rgb" if rgb else "shapes"
     return Dataset(name, x_train, y_train, x_test, y_test, list(SHAPE_CLASSES), SHIPPED[name])
 
 
-def _draw_shape(shape: str, side: int, rng: np.random.Generator, rgb: bool) -> np.ndarray:
+def shape_masks(seed: int = 0, rgb: bool = False, per_class: int = 360, side: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Where the shape is in every image of `shapes(...)` with the same arguments: boolean (N, H, W) masks for
+    the training and the test images, in the same order (a pixel is in the mask when the shape covers half of it)."""
+    _, y, masks = _generate_shapes(seed, rgb, per_class, side, masks=True)
+    train_masks, _, test_masks, _ = split(masks, y, test_fraction=0.2, seed=seed)
+    return train_masks, test_masks
+
+
+def _generate_shapes(seed: int, rgb: bool, per_class: int, side: int | None, masks: bool):
+    side = side or (32 if rgb else 28)
+    rng = np.random.default_rng(seed)
+    images, labels, drawn = [], [], []
+    for label, shape in enumerate(SHAPE_CLASSES):
+        for _ in range(per_class):
+            image, mask = _draw_shape(shape, side, rng, rgb, masks)
+            images.append(image)
+            labels.append(label)
+            drawn.append(mask)
+    x = np.stack(images).astype(np.float32)
+    if not rgb:
+        x = x[..., None]
+    return x, np.array(labels, dtype=np.int64), np.stack(drawn) if masks else None
+
+
+def _draw_shape(shape: str, side: int, rng: np.random.Generator, rgb: bool,
+                with_mask: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     scale = 4  # draw large, then shrink: smooth edges
     big = side * scale
     background = tuple(int(v) for v in rng.integers(0, 60, size=3)) if rgb else 0
     canvas = Image.new("RGB" if rgb else "L", (big, big), background)
-    draw = ImageDraw.Draw(canvas)
+    mask = Image.new("L", (big, big), 0)  # the same drawing in white on black: where the shape is
     colour = SHAPE_COLOURS[int(rng.integers(len(SHAPE_COLOURS)))] if rgb else int(rng.integers(180, 256))
     radius = rng.uniform(0.22, 0.38) * big
     centre = rng.uniform(radius + 2, big - radius - 2, size=2)
@@ -185,23 +200,31 @@ def _draw_shape(shape: str, side: int, rng: np.random.Generator, rgb: bool) -> n
         cos, sin = math.cos(angle), math.sin(angle)
         return [(centre[0] + x * cos - y * sin, centre[1] + x * sin + y * cos) for x, y in points]
 
-    if shape == "circle":
-        box = [centre[0] - radius, centre[1] - radius, centre[0] + radius, centre[1] + radius]
-        draw.ellipse(box, fill=colour)
-    elif shape == "square":
-        r = radius * 0.85
-        draw.polygon(rotated([(-r, -r), (r, -r), (r, r), (-r, r)]), fill=colour)
-    elif shape == "triangle":
-        draw.polygon(rotated([(radius * math.cos(a), radius * math.sin(a)) for a in (0, 2.0944, 4.1888)]), fill=colour)
-    elif shape == "cross":
-        for points in ([(-radius, 0), (radius, 0)], [(0, -radius), (0, radius)]):
-            draw.line(rotated(points), fill=colour, width=width)
-    else:  # line
-        draw.line(rotated([(-radius * 1.1, 0), (radius * 1.1, 0)]), fill=colour, width=width)
+    def paint(draw: ImageDraw.ImageDraw, ink) -> None:
+        if shape == "circle":
+            box = [centre[0] - radius, centre[1] - radius, centre[0] + radius, centre[1] + radius]
+            draw.ellipse(box, fill=ink)
+        elif shape == "square":
+            r = radius * 0.85
+            draw.polygon(rotated([(-r, -r), (r, -r), (r, r), (-r, r)]), fill=ink)
+        elif shape == "triangle":
+            draw.polygon(rotated([(radius * math.cos(a), radius * math.sin(a)) for a in (0, 2.0944, 4.1888)]), fill=ink)
+        elif shape == "cross":
+            for points in ([(-radius, 0), (radius, 0)], [(0, -radius), (0, radius)]):
+                draw.line(rotated(points), fill=ink, width=width)
+        else:  # line
+            draw.line(rotated([(-radius * 1.1, 0), (radius * 1.1, 0)]), fill=ink, width=width)
+
+    paint(ImageDraw.Draw(canvas), colour)
+    if with_mask:
+        paint(ImageDraw.Draw(mask), 255)
     small = canvas.filter(ImageFilter.GaussianBlur(scale / 2)).resize((side, side), Image.Resampling.LANCZOS)
     array = np.asarray(small, dtype=np.float32) / 255.0
     array = array + rng.normal(0, 0.04, size=array.shape)
-    return np.clip(array, 0, 1)
+    covered = None
+    if with_mask:  # the share of each small pixel the shape covers, from the same large drawing
+        covered = np.asarray(mask, dtype=np.float32).reshape(side, scale, side, scale).mean(axis=(1, 3)) >= 127.5
+    return np.clip(array, 0, 1), covered
 
 
 def _keras_dataset(name: str) -> Dataset:
