@@ -210,24 +210,35 @@ class Heldout:
     styles: np.ndarray
 
 
-def heldout_set(per_style: int = 100, seed: int = 2024, input_shape: tuple[int, int, int] = (28, 28, 1),
-                styles: tuple[str, ...] = STYLES, recipe: images.Recipe | None = None) -> Heldout:
-    """`per_style` digits of each style (an equal number of each digit), prepared exactly as the inspector does."""
+def pictures(per_style: int = 100, seed: int = 2024, styles: tuple[str, ...] = STYLES) -> list[tuple[str, object, int]]:
+    """(style, picture, digit) triples: a canvas array for "canvas", file bytes for the others; digits in turn."""
     rng = np.random.default_rng(seed)
     fonts = heldout_fonts()
-    inputs, labels, kinds = [], [], []
+    made = []
     for style in styles:
         for index in range(per_style):
             digit = index % 10
             if style == "canvas":
-                array, _ = images.from_drawing(canvas_drawing(digit, rng), input_shape, recipe=recipe)
+                picture = canvas_drawing(digit, rng)
             elif style == "pen":
-                array, _ = images.prepare(pen_drawing(digit, rng), input_shape, recipe=recipe)
+                picture = pen_drawing(digit, rng)
             elif style == "photo":
-                array, _ = images.prepare(paper_photo(digit, rng), input_shape, recipe=recipe)
+                picture = paper_photo(digit, rng)
             else:
-                array, _ = images.prepare(typed(digit, rng, fonts), input_shape, recipe=recipe)
-            inputs.append(array)
-            labels.append(digit)
-            kinds.append(style)
-    return Heldout(np.stack(inputs), np.array(labels), np.array(kinds))
+                picture = typed(digit, rng, fonts)
+            made.append((style, picture, digit))
+    return made
+
+
+def prepare_all(made: list[tuple[str, object, int]], input_shape: tuple[int, int, int] = (28, 28, 1),
+                recipe: images.Recipe | None = None) -> Heldout:
+    """Each picture through the inspector's own input path: `from_drawing` for the canvas, `prepare` for files."""
+    inputs = [images.from_drawing(picture, input_shape, recipe=recipe)[0] if style == "canvas"
+              else images.prepare(picture, input_shape, recipe=recipe)[0] for style, picture, _ in made]
+    return Heldout(np.stack(inputs), np.array([digit for *_, digit in made]), np.array([style for style, *_ in made]))
+
+
+def heldout_set(per_style: int = 100, seed: int = 2024, input_shape: tuple[int, int, int] = (28, 28, 1),
+                styles: tuple[str, ...] = STYLES, recipe: images.Recipe | None = None) -> Heldout:
+    """`per_style` digits of each style (an equal number of each digit), prepared exactly as the inspector does."""
+    return prepare_all(pictures(per_style, seed, styles), input_shape, recipe)
