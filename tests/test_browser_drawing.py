@@ -21,4 +21,5 @@ def test_a_seven_drawn_with_the_mouse_is_read_as_seven():
         page.wait_for_function(
             "() => document.querySelector('[data-testid=stMetricValue]')?.innerText.trim() === '7'", timeout=60_000)
         steps = page.locator(".js-plotly-plot").filter(has_text="strokes redrawn")
+        steps.first.wait_for(timeout=60_000)  # the strip: each preparation step as a small picture
         assert steps.count() == 1 and "centred by mass" in steps.inner_text()
