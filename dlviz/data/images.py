@@ -54,6 +54,11 @@ def check_declared_size(picture: Image.Image, what: str = "The image", pixels_on
                          f"to decode; the limit is {MAX_DECODED_BYTES // 2**20} MB.")
 
 
+def _bomb_message() -> str:
+    limit = f" (over {Image.MAX_IMAGE_PIXELS / 1e6:.0f} megapixels)" if Image.MAX_IMAGE_PIXELS else ""
+    return f"The image declares an enormous size{limit}, as a decompression bomb does; it was not decoded."
+
+
 def open_header(data: bytes) -> Image.Image:
     """Pillow's lazy view of the bytes (header read, pixels not decoded), from the listed formats only."""
     try:
@@ -61,7 +66,7 @@ def open_header(data: bytes) -> Image.Image:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             return Image.open(io.BytesIO(data), formats=FORMATS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError("The image declares an enormous size (a decompression bomb); it was not decoded.") from None
+        raise ImageError(_bomb_message()) from None
     except UnidentifiedImageError:
         raise ImageError("This file is not an image in a format dlviz reads (PNG, JPEG, GIF, BMP, WebP or TIFF).") from None
     except (OSError, SyntaxError, ValueError, struct.error, EOFError) as error:
@@ -90,7 +95,7 @@ def open_image(data: bytes, reduce_to: int | None = None) -> tuple[Image.Image, 
             picture.seek(0)
         picture.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError("The image declares an enormous size (a decompression bomb); it was not decoded.") from None
+        raise ImageError(_bomb_message()) from None
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as error:
         raise ImageError(f"The image is damaged or truncated and cannot be decoded ({str(error)[:120]}).") from None
     if min(picture.size) < MIN_SIDE:
