@@ -219,6 +219,12 @@ def test_decoding_budget_says_which_limit():
         images.prepare(wide, (28, 28, 1))
 
 
+def test_a_dark_16_bit_picture_stays_dark_after_shrinking():
+    data = encode(Image.new("I;16", (1200, 900), 200))  # 200 of 65,535: nearly black
+    result, notices = images.prepare(data, (28, 28, 1), invert=False, recipe=images.FIT)
+    assert result.max() == pytest.approx(200 / 65535, abs=1e-4) and any("65,535" in n for n in notices)
+
+
 def test_5000_square_16_bit_png_is_prepared_in_little_memory():
     data = encode(Image.new("I;16", (5000, 5000), 40_000))
     tracemalloc.start()

@@ -107,7 +107,8 @@ def open_image(data: bytes, reduce_to: int | None = None) -> tuple[Image.Image, 
 
 def shrink(picture: Image.Image, side: int) -> Image.Image:
     """The picture with its longer side at most `side` pixels (box-averaged), in any mode Pillow decodes."""
-    if picture.mode.startswith("I;16"):
+    wide = picture.mode.startswith("I;16")
+    if wide:
         picture = picture.convert("I")  # Pillow cannot reduce 16-bit images directly
     factor = max(picture.size) // side
     if factor > 1:
@@ -117,6 +118,8 @@ def shrink(picture: Image.Image, side: int) -> Image.Image:
         size = (max(1, round(picture.size[0] * scale)), max(1, round(picture.size[1] * scale)))
         resample = Image.Resampling.NEAREST if picture.mode in ("P", "1") else Image.Resampling.BOX
         picture = picture.resize(size, resample)
+    if wide:  # back to 16 bits, so its values are still read as 16-bit ones
+        picture = Image.fromarray(np.asarray(picture, dtype=np.int32).clip(0, 65535).astype(np.uint16))
     return picture
 
 
@@ -351,15 +354,15 @@ def _digit_steps(grey: np.ndarray, height: int, width: int, channels: int, notic
         notices.append("No digit was found: the picture is one flat colour, so the model sees an empty picture.")
         blank = np.zeros((height, width, channels), dtype=np.float32)
         return Prepared(blank, notices, [*steps, Step("no ink found", blank, "an empty input")])
-    steps.append(Step("ink", ink, "background levelled, ink at full strength"))
+    steps.append(Step("ink", ink, "background removed"))
     top, bottom, left, right = ink_box(ink)
     cropped = ink[top:bottom, left:right]
     steps.append(Step("cropped to the ink", cropped, f"{right - left}×{bottom - top}"))
     redrawn, measured = restroke(cropped, recipe.stroke)
-    steps.append(Step("strokes redrawn", redrawn, f"width {measured:.0%} → {recipe.stroke:.0%} of the digit's size"))
+    steps.append(Step("strokes redrawn", redrawn, f"pen {measured:.0%} → {recipe.stroke:.0%} of its size"))
     box = max(1, round(recipe.box * min(height, width)))
     scaled = _scale_longer_side(redrawn, box)
-    steps.append(Step(f"scaled to a {box}-pixel box", scaled, f"{scaled.shape[1]}×{scaled.shape[0]}, proportions kept"))
+    steps.append(Step(f"scaled to a {box}-pixel box", scaled, f"{scaled.shape[1]}×{scaled.shape[0]}, shape kept"))
     centred = centre_by_mass(scaled, height, width, ndimage)
     steps.append(Step("centred by mass", centred, f"padded to {width}×{height}"))
     blurred = ndimage.gaussian_filter(centred, recipe.blur) if recipe.blur > 0 else centred
