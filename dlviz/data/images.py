@@ -351,7 +351,7 @@ def _digit_steps(grey: np.ndarray, height: int, width: int, channels: int, notic
     ndimage = runtime.imported("scipy.ndimage")
     ink = ink_layer(grey)
     if ink.max() <= 0:
-        notices.append("No digit was found: the picture is one flat colour, so the model sees an empty picture.")
+        notices.append("No digit was found: the picture is (nearly) one flat colour, so the model sees an empty picture.")
         blank = np.zeros((height, width, channels), dtype=np.float32)
         return Prepared(blank, notices, [*steps, Step("no ink found", blank, "an empty input")])
     steps.append(Step("ink", ink, "background removed"))
