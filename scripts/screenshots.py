@@ -6,11 +6,12 @@ from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.browser_support import ROOT, chromium_page, running_app  # noqa: E402
+from tests.browser_support import ROOT, chromium_page, draw_on_canvas, running_app  # noqa: E402
 
 PAGES = {"home": "", "playground": "playground", "train": "train", "inspect": "inspect", "graphs": "graphs",
-         "recurrent": "recurrent", "why": "why?model=demo&class=3&index=1&method=gradcam",
+         "recurrent": "recurrent", "why": "why?model=demo&class=3&index=1&method=gradcam", "inspect_drawing": "inspect",
          "playground_tensorflow": "playground?preset=" + quote("TensorFlow 1 code: the notes' first example in a session")}
+SEVEN = [[(60, 50), (170, 50), (100, 190)], [(85, 122), (160, 122)]]  # a 7 with a bar across, drawn with the mouse
 
 
 def train_recurrent(page) -> None:
@@ -38,6 +39,10 @@ def main() -> None:
                 page.get_by_text("EagerTensor · shape (2, 3, 3, 3)").wait_for(timeout=90_000)
             if name == "why":  # wait for the map over the picture
                 page.locator(".js-plotly-plot").filter(has_text="Grad-CAM: why").wait_for(timeout=90_000)
+            if name == "inspect_drawing":  # the canvas with a digit drawn, and how it became the model's input
+                page.get_by_test_id("stRadio").filter(has_text="Dataset sample").get_by_text("Draw", exact=True).click()
+                draw_on_canvas(page, SEVEN)
+                page.get_by_text("How your picture became that input").wait_for(timeout=60_000)
             page.wait_for_timeout(1500)
             page.screenshot(path=str(out / f"{name}.png"), full_page=True)
             print(out / f"{name}.png")

@@ -100,3 +100,17 @@ def chromium_page(width: int = 1400, height: int = 1000):
             yield page
         finally:
             browser.close()
+
+
+def draw_on_canvas(page, strokes: list[list[tuple[float, float]]]) -> None:
+    """Drag the mouse along each stroke (canvas pixels) on the inspector's drawing canvas, in small steps as a hand would."""
+    canvas = page.locator("canvas.upper-canvas").first
+    canvas.wait_for(timeout=60_000)
+    box = canvas.bounding_box()
+    for stroke in strokes:
+        page.mouse.move(box["x"] + stroke[0][0], box["y"] + stroke[0][1])
+        page.mouse.down()
+        for (xa, ya), (xb, yb) in zip(stroke, stroke[1:]):
+            for step in range(1, 13):
+                page.mouse.move(box["x"] + xa + (xb - xa) * step / 12, box["y"] + ya + (yb - ya) * step / 12)
+        page.mouse.up()

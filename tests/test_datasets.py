@@ -1,6 +1,7 @@
 """Shipped, generated and uploaded datasets: shapes, ranges, determinism, and every bad file."""
 
 import io
+import tracemalloc
 import zipfile
 
 import numpy as np
@@ -156,3 +157,127 @@ def test_npz_with_objects_is_refused_without_unpickling():
 def test_bad_npz(arrays, message):
     with pytest.raises(DatasetError, match=message):
         datasets.from_npz(npz(**arrays))
+
+
+# -- damaged, encrypted and oversized uploads: our own message, decided before anything is unpacked --
+def patch_members(data: bytes, local: int, central: int, value: bytes) -> bytes:
+    """Overwrite a field of every local and central zip header (offsets from each header's signature)."""
+    patched = bytearray(data)
+    for signature, offset in ((b"PK\x03\x04", local), (b"PK\x01\x02", central)):
+        start = patched.find(signature)
+        while start != -1:
+            patched[start + offset: start + offset + len(value)] = value
+            start = patched.find(signature, start + 4)
+    return bytes(patched)
+
+
+def class_zip(compression=zipfile.ZIP_STORED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as archive:
+        for k, cls in enumerate(("a", "b")):
+            for i in range(6):
+                archive.writestr(f"{cls}/{i}.png", png(colour=40 + 100 * k + i))
+    return buffer.getvalue()
+
+
+def test_encrypted_zip_is_explained():
+    encrypted = patch_members(class_zip(), 6, 8, b"\x01\x00")  # the "encrypted" flag bit on every member
+    with pytest.raises(DatasetError, match="password-protected"):
+        datasets.from_zip(encrypted)
+
+
+def test_unknown_compression_method_is_explained():
+    odd = patch_members(class_zip(), 8, 10, b"\x62\x00")  # method 98 (PPMd)
+    with pytest.raises(DatasetError, match="unsupported method"):
+        datasets.from_zip(odd)
+
+
+def test_bad_checksum_and_corrupt_data_are_explained():
+    bad_crc = patch_members(class_zip(), 14, 16, b"\xde\xad\xbe\xef")
+    with pytest.raises(DatasetError, match="checksum"):
+        datasets.from_zip(bad_crc)
+    deflated = bytearray(class_zip(zipfile.ZIP_DEFLATED))
+    start = deflated.find(b"PK\x03\x04")
+    body = start + 30 + int.from_bytes(deflated[start + 26: start + 28], "little")
+    deflated[body: body + 8] = b"\xff" * 8  # the first member's compressed data
+    data = datasets.from_zip(bytes(deflated))  # one damaged picture is skipped, the rest are used
+    assert any("damaged" in notice and "a/0.png" in notice for notice in data.notices)
+
+
+def test_zip_of_huge_blank_pictures_is_refused_from_their_headers():
+    blank = png((6000, 6000), 0, mode="1")  # 36 megapixels each, a few KB as a file
+    files = {f"{cls}/{i}.png": blank for cls in ("a", "b") for i in range(60)}
+    tracemalloc.start()
+    with pytest.raises(DatasetError, match="too large"):
+        datasets.from_zip(make_zip(files))
+    assert tracemalloc.get_traced_memory()[1] < 64 * 2**20
+    tracemalloc.stop()
+    many = {f"{cls}/{i}.png": png((4500, 4500), 0, mode="1") for cls in ("a", "b") for i in range(6)}  # 243 MP together
+    with pytest.raises(DatasetError, match="megapixels together"):
+        datasets.from_zip(make_zip(many))
+
+
+def test_16_bit_and_float_pictures_keep_their_values():
+    def sixteen(value: int) -> bytes:
+        buffer = io.BytesIO()
+        Image.fromarray(np.full((8, 8), value, dtype=np.uint16)).save(buffer, format="PNG")
+        return buffer.getvalue()
+
+    def floating(value: float) -> bytes:
+        buffer = io.BytesIO()
+        Image.fromarray(np.full((8, 8), value, dtype=np.float32), mode="F").save(buffer, format="TIFF")
+        return buffer.getvalue()
+
+    files = {f"wide/{i}.png": sixteen(1000 * (i + 1)) for i in range(6)}
+    files.update({f"float/{i}.tif": floating(0.1 * (i + 1)) for i in range(6)})
+    data = datasets.from_zip(make_zip(files))
+    x = np.concatenate([data.x_train, data.x_test])[..., 0]
+    y = np.concatenate([data.y_train, data.y_test])
+    wide = sorted(float(image.mean()) for image in x[y == data.class_names.index("wide")])
+    floats = sorted(float(image.mean()) for image in x[y == data.class_names.index("float")])
+    np.testing.assert_allclose(wide, [1000 * (i + 1) / 65535 for i in range(6)], atol=1e-5)  # not 6 white squares
+    np.testing.assert_allclose(floats, [0.1 * (i + 1) for i in range(6)], atol=1e-5)
+    assert any("65,535" in notice for notice in data.notices) and any("0–1" in notice for notice in data.notices)
+
+
+def test_lab_pictures_in_a_dataset_are_converted():
+    def lab(lightness: int) -> bytes:
+        buffer = io.BytesIO()
+        Image.new("LAB", (8, 8), (lightness, 128, 128)).save(buffer, format="TIFF")
+        return buffer.getvalue()
+
+    files = {f"{cls}/{i}.tif": lab(40 + 150 * k) for k, cls in enumerate(("dark", "light")) for i in range(5)}
+    data = datasets.from_zip(make_zip(files))
+    assert data.input_shape == (8, 8, 3) and not any("skipped" in notice for notice in data.notices)
+
+
+def npy_header_only(shape: tuple[int, ...], dtype=np.float32) -> bytes:
+    """An .npz whose x.npy declares `shape` but holds no data: only the header may be read."""
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(header, {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
+                                                  "fortran_order": False, "shape": shape})
+    y = io.BytesIO()
+    np.save(y, np.zeros(shape[0] if shape else 1, dtype=np.int64))
+    return make_zip({"x.npy": header.getvalue(), "y.npy": y.getvalue()})
+
+
+def test_npz_declaring_gigabytes_is_refused_from_its_header():
+    tracemalloc.start()
+    with pytest.raises(DatasetError, match="MB in memory; the limit is 256 MB"):
+        datasets.from_npz(npy_header_only((20_000, 256, 256)))
+    assert tracemalloc.get_traced_memory()[1] < 32 * 2**20
+    tracemalloc.stop()
+
+
+@pytest.mark.parametrize("shape", [(0, 8, 8), (10, 0, 8), (10, 8, 8, 0)])
+def test_npz_with_an_empty_dimension(shape):
+    with pytest.raises(DatasetError, match="empty dimension|must be shaped"):
+        datasets.from_npz(npz(x=np.zeros(shape), y=np.zeros(shape[0], dtype=int)))
+
+
+def test_damaged_npz_is_explained():
+    good = npz(x=np.zeros((10, 4, 4)), y=np.arange(10) % 2)
+    with pytest.raises(DatasetError, match="checksum|damaged"):
+        datasets.from_npz(patch_members(good, 14, 16, b"\xde\xad\xbe\xef"))
+    with pytest.raises(DatasetError, match="encrypted"):
+        datasets.from_npz(patch_members(good, 6, 8, b"\x01\x00"))

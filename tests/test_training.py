@@ -199,6 +199,19 @@ def test_a_regression_task_is_checked_against_its_targets(digits):
         training.train(model, training.Data(rows[:, :3], rows[:, :2]), training.TrainConfig(epochs=1), training.regress())
 
 
+def test_a_classifier_trains_on_plain_data_and_labels_beyond_its_outputs_are_refused(digits):
+    import keras
+
+    flat = digits.x_train.reshape(len(digits.x_train), -1)
+    model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(10, activation="softmax")])
+    run = training.train(model, training.Data(flat, digits.y_train), training.TrainConfig(epochs=3, learning_rate=0.01),
+                         training.classify(10))
+    assert run.history[-1]["accuracy"] > 0.8
+    small = keras.Sequential([keras.Input((64,)), keras.layers.Dense(5, activation="softmax")])
+    with pytest.raises(training.TrainingError, match="5 outputs but the data has 10 classes"):
+        training.train(small, training.Data(flat, digits.y_train), training.TrainConfig(epochs=1), training.classify(5))
+
+
 def test_the_queue_is_fair_between_visitors(monkeypatch):
     monkeypatch.setenv("DLVIZ_TRAINING_SLOTS", "1")
     started, release = [], {name: threading.Event() for name in ("a1", "a2", "b1")}

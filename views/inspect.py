@@ -5,10 +5,11 @@ import io
 import numpy as np
 import streamlit as st
 
-from dlviz import links
+from dlviz import links, text
 from dlviz.cnn import inspect
 from dlviz.data import datasets, images
 from dlviz.figures import charts
+from dlviz.figures import images as image_figures
 from dlviz.figures import inspect as figures
 from views._resources import demo_model, shipped_dataset
 from views._share import read_link, show_link_notices, write_link
@@ -47,6 +48,11 @@ shape = inspect.image_shape(model)
 st.caption(f"{model.name} · {current.source} · input {shape} · {model.count_params():,} parameters")
 
 # -- the input image ---------------------------------------------------------------------------
+try:
+    images.check_input_shape(shape)  # before any picture is prepared: an 8000×8000 input would fill the memory
+except images.ImageError as error:
+    st.error(str(error))
+    st.stop()
 if current.dataset is not None:
     dataset = current.dataset
 elif current.dataset_name in datasets.SHIPPED:
@@ -54,7 +60,9 @@ elif current.dataset_name in datasets.SHIPPED:
 else:
     matching = [name for name in datasets.SHIPPED if shipped_dataset(name).input_shape == shape]
     dataset = shipped_dataset(matching[0]) if matching else None
+recipe = images.recipe_for(current.dataset_name, shape)
 image_key = f"inspect_image_{source}"
+steps_key = f"{image_key}_steps"  # how the current input was made, set together with it
 picker, preview = st.columns([3, 2], gap="large")
 with picker:
     modes = (["Dataset sample"] if dataset is not None else []) + ["Upload an image", "Draw"]
@@ -77,14 +85,15 @@ with picker:
         if random_column.button("Random", key="inspect_random"):
             st.session_state.inspect_index = int(np.random.default_rng().integers(len(candidates)))
         index = index_column.number_input("Test image", 0, len(candidates) - 1, 0, key="inspect_index")
-        st.session_state[image_key] = dataset.x_test[candidates[index]]
+        st.session_state[image_key], st.session_state[steps_key] = dataset.x_test[candidates[index]], []
     elif mode == "Upload an image":
-        picture = st.file_uploader("Any common image format", type=["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"], key="inspect_picture")
+        picture = st.file_uploader("Any common image format", type=[suffix[1:] for suffix in images.SUFFIXES], key="inspect_picture")
         if picture is not None:
             try:
-                st.session_state[image_key], notices = images.prepare(picture.getvalue(), shape)
+                prepared = images.prepare_steps(picture.getvalue(), shape, recipe=recipe)
+                st.session_state[image_key], st.session_state[steps_key], notices = prepared.array, prepared.steps, prepared.notices
             except images.ImageError as error:
-                st.error(f"**{picture.name}**: {error}")
+                st.error(f"**{text.markdown_safe(picture.name)}**: {text.markdown_safe(error)}")
     else:
         try:
             from streamlit_drawable_canvas import st_canvas
@@ -92,7 +101,8 @@ with picker:
             drawing = st_canvas(stroke_width=18, stroke_color="#FFFFFF", background_color="#000000", height=224, width=224,
                                 drawing_mode="freedraw", key="inspect_canvas", return_image_data=True)
             if drawing is not None and drawing.image_data is not None and drawing.image_data[..., :3].max() > 0:
-                st.session_state[image_key], notices = images.from_drawing(drawing.image_data, shape)
+                prepared = images.drawing_steps(drawing.image_data, shape, recipe=recipe)
+                st.session_state[image_key], st.session_state[steps_key], notices = prepared.array, prepared.steps, prepared.notices
             else:
                 st.caption("Draw a digit or a shape in white on the black square.")
         except images.ImageError as error:
@@ -100,7 +110,7 @@ with picker:
         except Exception as error:  # the canvas is a third-party component; the page must survive without it
             st.warning(f"The drawing canvas is not available here ({type(error).__name__}); upload an image instead.")
     for notice in notices:
-        st.caption(notice)
+        st.caption(text.markdown_safe(notice))
 image = st.session_state.get(image_key)
 if image is None or image.shape != shape:
     st.info("Choose an input image above.")
@@ -113,6 +123,10 @@ with preview:
     st.caption(f"What the model sees: {shape[0]}×{shape[1]}, {'grayscale' if shape[-1] == 1 else 'RGB'}, values 0–1")
     st.plotly_chart(charts.image_figure(image, height=240), key="input_view")
     st.metric("Prediction", names[best], f"{passed.probabilities[best]:.1%} probability", delta_color="off")
+if st.session_state.get(steps_key):
+    st.caption("How your picture became that input, step by step"
+               + (" (as the training digits were made: the model only knows digits drawn this way)." if recipe.digits else "."))
+    st.plotly_chart(image_figures.steps_figure(st.session_state[steps_key]), key="input_steps", config=figures.EXPORT)
 
 # -- overview ------------------------------------------------------------------------------------
 layers = inspect.inspectable_layers(model)

@@ -7,15 +7,18 @@ class names, and any notices the user should read (skipped files, resized images
 from __future__ import annotations
 
 import io
+import lzma
 import math
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFilter
 
 from dlviz import runtime
+from dlviz.data import images
 from dlviz.runtime import keras
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -24,7 +27,7 @@ MAX_IMAGES = 20_000
 MAX_CLASSES = 20
 MIN_IMAGES_PER_CLASS = 5
 MAX_SIDE = 64
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff"}
+IMAGE_SUFFIXES = set(images.SUFFIXES)
 SHAPE_CLASSES = ("circle", "square", "triangle", "cross", "line")
 SHAPE_COLOURS = ((230, 60, 50), (40, 160, 60), (40, 90, 220), (240, 180, 30), (170, 60, 200))
 
@@ -254,30 +257,77 @@ def _to_float_images(x: np.ndarray) -> np.ndarray:
 
 
 # -- the user's own data ----------------------------------------------------------------
+ZIP_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate", zipfile.ZIP_BZIP2: "bzip2",
+               zipfile.ZIP_LZMA: "LZMA"}
+MAX_TOTAL_PIXELS = 200_000_000  # every picture of a zip together, judged from their headers before decoding
+MAX_ARRAY_BYTES = 256 * 1024 * 1024  # an uploaded array as float32, judged from its .npy header before loading
+_READ_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, NotImplementedError, RuntimeError,
+                ValueError)
+
+
+class _Unreadable(Exception):
+    """One zip member that cannot be read, and why (a few words)."""
+
+
+def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
+    """The bytes of one zip member, never more than it declares; `_Unreadable` says why not."""
+    if member.flag_bits & 0x1:
+        raise _Unreadable("encrypted (password-protected)")
+    if member.compress_type not in ZIP_METHODS:
+        raise _Unreadable(f"compressed with an unsupported method (zip method {member.compress_type})")
+    try:
+        with archive.open(member) as handle:
+            raw = handle.read(member.file_size + 1)
+    except zipfile.BadZipFile as error:
+        raise _Unreadable("damaged (its checksum does not match)" if "CRC" in str(error) else "damaged") from None
+    except _READ_ERRORS:
+        raise _Unreadable("damaged (its compressed data cannot be unpacked)") from None
+    if len(raw) > member.file_size:
+        raise _Unreadable("larger than the zip declares")
+    return raw
+
+
+def _open_zip(data: bytes, what: str) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+        raise DatasetError(f"This file is not a readable {what}.") from None
+
+
 def from_npz(data: bytes, name: str = "upload.npz") -> Dataset:
-    """An `.npz` with `x` (N×H×W or N×H×W×C) and `y` (N integer labels); never unpickles."""
+    """An `.npz` with `x` (N×H×W or N×H×W×C) and `y` (N integer labels); never unpickles.
+
+    Shapes and types are read from the arrays' headers and checked before anything is unpacked."""
     _check_upload_size(data)
-    try:
-        archive = np.load(io.BytesIO(data), allow_pickle=False)
-        keys = set(archive.files)
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError):
-        raise DatasetError("This file is not a readable .npz archive (make one with numpy.savez(path, x=..., y=...)).") from None
-    if not {"x", "y"} <= keys:
-        raise DatasetError(f"The .npz must hold arrays named 'x' and 'y'; it holds: {', '.join(sorted(keys)) or 'nothing'}.")
-    try:
-        x, y = archive["x"], archive["y"]
-    except ValueError:
-        raise DatasetError("The .npz holds Python objects, which dlviz never loads (they could run code). Save plain numeric arrays.") from None
-    if x.dtype.kind not in "uif" or y.dtype.kind not in "ui":
+    hint = "make one with numpy.savez(path, x=..., y=...)"
+    archive = _open_zip(data, f".npz archive ({hint})")
+    headers = _npy_headers(archive)
+    if not {"x", "y"} <= set(headers):
+        raise DatasetError(f"The .npz must hold arrays named 'x' and 'y'; it holds: {', '.join(sorted(headers)) or 'nothing'}.")
+    (x_shape, x_type), (y_shape, y_type) = headers["x"], headers["y"]
+    if x_type.hasobject or y_type.hasobject:
+        raise DatasetError("The .npz holds Python objects, which dlviz never loads (they could run code). Save plain numeric arrays.")
+    if x_type.kind not in "uif" or y_type.kind not in "ui":
         raise DatasetError("'x' must be numbers and 'y' whole-number class labels.")
+    if len(x_shape) not in (3, 4) or (len(x_shape) == 4 and x_shape[-1] not in (1, 3)):
+        raise DatasetError(f"'x' must be shaped (N, height, width) or (N, height, width, 1 or 3); it is {x_shape}.")
+    if 0 in x_shape or 0 in y_shape:
+        raise DatasetError(f"'x' has shape {x_shape} and 'y' {y_shape}: an empty dimension means there are no images to learn from.")
+    if len(y_shape) != 1 or y_shape[0] != x_shape[0]:
+        raise DatasetError(f"'y' must hold one label per image: {x_shape[0]} images but y has shape {y_shape}.")
+    if x_shape[0] > MAX_IMAGES or max(x_shape[1:3]) > 256:
+        raise DatasetError(f"At most {MAX_IMAGES:,} images of at most 256×256 are accepted; 'x' has shape {x_shape}.")
+    size = math.prod(x_shape) * max(4, x_type.itemsize)
+    if size > MAX_ARRAY_BYTES:
+        raise DatasetError(f"'x' (shape {x_shape}) would take {size / 2**20:,.0f} MB in memory; the limit is "
+                           f"{MAX_ARRAY_BYTES // 2**20} MB.")
+    try:
+        arrays = np.load(io.BytesIO(data), allow_pickle=False)
+        x, y = arrays["x"], arrays["y"]
+    except _READ_ERRORS:
+        raise DatasetError("The .npz is damaged: its arrays cannot be unpacked.") from None
     if x.ndim == 3:
         x = x[..., None]
-    if x.ndim != 4 or x.shape[-1] not in (1, 3):
-        raise DatasetError(f"'x' must be shaped (N, height, width) or (N, height, width, 1 or 3); it is {x.shape}.")
-    if len(x) != len(y) or y.ndim != 1:
-        raise DatasetError(f"'y' must hold one label per image: {len(x)} images but y has shape {y.shape}.")
-    if len(x) > MAX_IMAGES or max(x.shape[1:3]) > 256:
-        raise DatasetError(f"At most {MAX_IMAGES:,} images of at most 256×256 are accepted.")
     x = x.astype(np.float32)
     if not np.all(np.isfinite(x)):
         raise DatasetError("'x' contains NaN or infinite values.")
@@ -292,13 +342,43 @@ def from_npz(data: bytes, name: str = "upload.npz") -> Dataset:
     return _finish(name, x, labels.astype(np.int64), class_names, notices)
 
 
+def _npy_headers(archive: zipfile.ZipFile) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
+    """Each array's shape and type from its .npy header, reading only the header's bytes."""
+    headers = {}
+    for member in archive.infolist():
+        if not member.filename.endswith(".npy"):
+            continue
+        key = member.filename[:-4]
+        if member.flag_bits & 0x1:
+            raise DatasetError("The .npz is encrypted (password-protected); save it again with numpy.savez.")
+        if member.compress_type not in ZIP_METHODS:
+            raise DatasetError(f"The .npz uses a compression method dlviz does not read (zip method {member.compress_type}).")
+        try:
+            with archive.open(member) as handle:
+                version = np.lib.format.read_magic(handle)
+                if version == (1, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(handle)
+                elif version == (2, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(handle)
+                else:
+                    raise DatasetError(f"Array '{key}' uses .npy format version {version}, which dlviz does not read.")
+        except DatasetError:
+            raise
+        except _READ_ERRORS:
+            raise DatasetError(f"Array '{key}' in the .npz is damaged: its header cannot be read.") from None
+        headers[key] = (tuple(int(size) for size in shape), np.dtype(dtype))
+    return headers
+
+
 def from_zip(data: bytes, name: str = "upload.zip") -> Dataset:
-    """A zip with one folder of images per class; read in memory, never extracted to disk."""
+    """A zip with one folder of images per class; read in memory, never extracted to disk.
+
+    Every picture's size is read from its header and checked (alone and all together) before any is decoded."""
     _check_upload_size(data)
+    archive = _open_zip(data, "zip archive")
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
-    except (zipfile.BadZipFile, OSError):
+    except _READ_ERRORS:
         raise DatasetError("This file is not a readable zip archive.") from None
     files = [m for m in members if not m.is_dir() and PurePosixPath(m.filename).suffix.lower() in IMAGE_SUFFIXES]
     files = [m for m in files if not any(part.startswith((".", "__MACOSX")) for part in PurePosixPath(m.filename).parts)]
@@ -320,43 +400,98 @@ def from_zip(data: bytes, name: str = "upload.zip") -> Dataset:
         )
     if len(by_class) > MAX_CLASSES:
         raise DatasetError(f"The zip has {len(by_class)} class folders; the limit is {MAX_CLASSES}.")
-    images, labels, skipped, sizes = [], [], [], []
     class_names = sorted(by_class)
+    headers, skipped = _picture_headers(archive, by_class, class_names)
+    return _images_to_dataset(name, headers, class_names, skipped)
+
+
+@dataclass
+class _Picture:
+    """One picture of a zip, its header read but its pixels not decoded yet."""
+
+    filename: str
+    raw: bytes
+    label: int
+    size: tuple[int, int]
+    mode: str
+
+
+def _picture_headers(archive: zipfile.ZipFile, by_class: dict[str, list[zipfile.ZipInfo]],
+                     class_names: list[str]) -> tuple[list[_Picture], dict[str, list[str]]]:
+    pictures: list[_Picture] = []
+    skipped: dict[str, list[str]] = {}
+    total = 0
     for label, class_name in enumerate(class_names):
         for member in by_class[class_name]:
             try:
-                with archive.open(member) as handle:
-                    raw = handle.read(member.file_size + 1)
-                if len(raw) > member.file_size:
-                    raise DatasetError("size mismatch")
-                picture = Image.open(io.BytesIO(raw))
-                picture.load()
-            except (UnidentifiedImageError, OSError, DatasetError, Image.DecompressionBombError, ValueError, zipfile.BadZipFile):
-                skipped.append(member.filename)
+                raw = _read_member(archive, member)
+                header = images.open_header(raw)
+                images.check_declared_size(header, "A picture")
+            except _Unreadable as reason:
+                skipped.setdefault(str(reason), []).append(member.filename)
                 continue
-            sizes.append(picture.size)
-            images.append(picture)
-            labels.append(label)
-    return _images_to_dataset(name, images, labels, class_names, skipped, sizes)
+            except images.ImageError as error:
+                reason = "too large" if "limit" in str(error) else "not images dlviz can read"
+                skipped.setdefault(reason, []).append(member.filename)
+                continue
+            total += header.size[0] * header.size[1]
+            if total > MAX_TOTAL_PIXELS:
+                raise DatasetError(f"The pictures in the zip declare more than {MAX_TOTAL_PIXELS // 1_000_000} megapixels "
+                                   "together (the limit); every picture is shrunk to at most "
+                                   f"{MAX_SIDE}×{MAX_SIDE} anyway, so send smaller ones.")
+            pictures.append(_Picture(member.filename, raw, label, header.size, header.mode))
+    return pictures, skipped
 
 
-def _images_to_dataset(name, images, labels, class_names, skipped, sizes) -> Dataset:
-    notices = []
-    if skipped:
-        shown = ", ".join(skipped[:10]) + (" …" if len(skipped) > 10 else "")
-        notices.append(f"{len(skipped)} file(s) could not be read as images and were skipped: {shown}")
-    if not images:
-        raise DatasetError("No readable images were found.")
-    colour = any(picture.mode not in ("L", "1", "I", "I;16", "F", "LA") for picture in images)
+def _images_to_dataset(name: str, pictures: list[_Picture], class_names: list[str], skipped: dict[str, list[str]]) -> Dataset:
+    notices = [_skipped_notice(reason, names) for reason, names in skipped.items()]
+    if not pictures:
+        reasons = "; ".join(f"{len(names)} {reason}" for reason, names in skipped.items())
+        if skipped and set(skipped) == {"encrypted (password-protected)"}:
+            raise DatasetError("The zip is password-protected; dlviz cannot read encrypted zips. Zip the folders again "
+                               "without a password.")
+        raise DatasetError("No readable images were found" + (f" ({reasons})." if reasons else "."))
+    colour = any(picture.mode not in GREY_MODES for picture in pictures)
+    sizes = [picture.size for picture in pictures]
     side = min(MAX_SIDE, max(max(size) for size in sizes))
     if len(set(sizes)) > 1 or sizes[0] != (side, side):
         notices.append(f"Images were resized to {side}×{side} (sizes found: {len(set(sizes))} different).")
-    mode = "RGB" if colour else "L"
-    arrays = [np.asarray(p.convert(mode).resize((side, side), Image.Resampling.BILINEAR), dtype=np.float32) / 255.0 for p in images]
-    x = np.stack(arrays)
-    if not colour:
-        x = x[..., None]
-    return _finish(name, x, np.array(labels, dtype=np.int64), class_names, notices)
+    arrays, labels, conversions, damaged = [], [], {}, []
+    for picture in pictures:
+        try:
+            opened, _ = images.open_image(picture.raw, reduce_to=max(side * 4, 256))
+            array, converted = images.to_array(opened, 3 if colour else 1)
+        except images.ImageError:
+            damaged.append(picture.filename)
+            continue
+        for conversion in converted:
+            conversions[conversion] = conversions.get(conversion, 0) + 1
+        arrays.append(_resize_square(array, side))
+        labels.append(picture.label)
+        picture.raw = b""  # the decoded copy is all that is kept
+    if damaged:
+        notices.append(_skipped_notice("damaged (they cannot be decoded)", damaged))
+    if not arrays:
+        raise DatasetError("No readable images were found: every picture is damaged.")
+    notices += [f"{count} image(s): {conversion}" for conversion, count in conversions.items()]
+    return _finish(name, np.stack(arrays), np.array(labels, dtype=np.int64), class_names, notices)
+
+
+GREY_MODES = ("L", "1", "I", "I;16", "I;16L", "I;16B", "I;16N", "F", "LA", "La")
+
+
+def _skipped_notice(reason: str, names: list[str]) -> str:
+    shown = ", ".join(names[:10]) + (" …" if len(names) > 10 else "")
+    return f"{len(names)} file(s) skipped, {reason}: {shown}"
+
+
+def _resize_square(array: np.ndarray, side: int) -> np.ndarray:
+    """An (H, W, C) float image resized to side × side (bilinear, each channel)."""
+    if array.shape[:2] == (side, side):
+        return array
+    layers = [np.asarray(Image.fromarray(array[..., c], mode="F").resize((side, side), Image.Resampling.BILINEAR))
+              for c in range(array.shape[-1])]
+    return np.clip(np.stack(layers, axis=-1), 0, 1).astype(np.float32)
 
 
 def _finish(name: str, x: np.ndarray, y: np.ndarray, class_names: list[str], notices: list[str]) -> Dataset:

@@ -282,8 +282,11 @@ def _check_model_fits(model: Any, data: Any, task: Task) -> None:
         )
     if task.kind == "classify":
         outputs = model.output_shape[-1]
-        if outputs != data.num_classes:
-            raise TrainingError(f"The model has {outputs} outputs but the data has {data.num_classes} classes.")
+        classes = getattr(data, "num_classes", None)
+        if classes is None and len(data.y_train):  # plain `Data`: the largest label says how many classes at least
+            classes = max(outputs, int(np.max(data.y_train)) + 1)
+        if classes is not None and outputs != classes:
+            raise TrainingError(f"The model has {outputs} outputs but the data has {classes} classes.")
     elif tuple(model.output_shape[1:]) != tuple(np.shape(data.y_train)[1:]):
         raise TrainingError(
             f"The model produces {tuple(model.output_shape[1:])} but the targets are {tuple(np.shape(data.y_train)[1:])}."
