@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from dlviz.cnn import architecture, attribution
 from dlviz.data import datasets, modelio
-from tests.app_support import APP
+from tests.app_support import APP, unescaped
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 PAGE = "views/attribution.py"
@@ -284,7 +284,7 @@ def test_hostile_file_names_and_broken_pictures_show_literally_and_keep_the_last
     app = open_why()
     upload_model(app, "[x](https://evil.example).keras", np.random.default_rng(0).bytes(3000))
     shown = app.error[0].value
-    assert "\\[x\\]\\(https" in shown and "not a .keras model" in shown
+    assert "\\[x\\]\\(https" in shown and "not a .keras model" in unescaped(shown)
     app.radio(key="why_model").set_value("demo").run()
     app.radio(key="why_input_mode").set_value("upload").run()
     good = Path(__file__).resolve().parent.parent / "assets" / "screenshots" / "home.png"

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 from dlviz import runtime
-from dlviz.data import images
+from dlviz.data import archives, images
 from dlviz.runtime import keras
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -257,8 +257,6 @@ def _to_float_images(x: np.ndarray) -> np.ndarray:
 
 
 # -- the user's own data ----------------------------------------------------------------
-ZIP_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflate", zipfile.ZIP_BZIP2: "bzip2",
-               zipfile.ZIP_LZMA: "LZMA"}
 MAX_TOTAL_PIXELS = 200_000_000  # every picture of a zip together, judged from their headers before decoding
 MAX_ARRAY_BYTES = 256 * 1024 * 1024  # an uploaded array as float32, judged from its .npy header before loading
 _READ_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, OSError, NotImplementedError, RuntimeError,
@@ -271,27 +269,17 @@ class _Unreadable(Exception):
 
 def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> bytes:
     """The bytes of one zip member, never more than it declares; `_Unreadable` says why not."""
-    if member.flag_bits & 0x1:
-        raise _Unreadable("encrypted (password-protected)")
-    if member.compress_type not in ZIP_METHODS:
-        raise _Unreadable(f"compressed with an unsupported method (zip method {member.compress_type})")
     try:
-        with archive.open(member) as handle:
-            raw = handle.read(member.file_size + 1)
-    except zipfile.BadZipFile as error:
-        raise _Unreadable("damaged (its checksum does not match)" if "CRC" in str(error) else "damaged") from None
-    except _READ_ERRORS:
-        raise _Unreadable("damaged (its compressed data cannot be unpacked)") from None
-    if len(raw) > member.file_size:
-        raise _Unreadable("larger than the zip declares")
-    return raw
+        return archives.read_member(archive, member)
+    except archives.ArchiveError as error:
+        raise _Unreadable(error.reason) from None
 
 
 def _open_zip(data: bytes, what: str) -> zipfile.ZipFile:
     try:
-        return zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
-        raise DatasetError(f"This file is not a readable {what}.") from None
+        return archives.open_zip(data, what)
+    except archives.ArchiveError as error:
+        raise DatasetError(str(error)) from None
 
 
 def from_npz(data: bytes, name: str = "upload.npz") -> Dataset:
@@ -349,10 +337,11 @@ def _npy_headers(archive: zipfile.ZipFile) -> dict[str, tuple[tuple[int, ...], n
         if not member.filename.endswith(".npy"):
             continue
         key = member.filename[:-4]
-        if member.flag_bits & 0x1:
+        problem = archives.member_problem(member)
+        if problem.startswith("encrypted"):
             raise DatasetError("The .npz is encrypted (password-protected); save it again with numpy.savez.")
-        if member.compress_type not in ZIP_METHODS:
-            raise DatasetError(f"The .npz uses a compression method dlviz does not read (zip method {member.compress_type}).")
+        if problem:
+            raise DatasetError(f"The .npz is {problem}; save it again with numpy.savez.")
         try:
             with archive.open(member) as handle:
                 version = np.lib.format.read_magic(handle)
