@@ -53,6 +53,7 @@ def forget(key: Hashable) -> None:
 _queue: list[tuple[Hashable, Callable[[], object]]] = []
 _queue_lock = threading.Lock()
 _worker: threading.Thread | None = None
+_exit_handler: list = []
 _log = logging.getLogger(__name__)
 
 
@@ -66,15 +67,18 @@ def prepare(key: Hashable, build: Callable[[], object]) -> None:
         if key in _values or any(queued == key for queued, _ in _queue):
             return
         _queue.append((key, build))
+        if not _exit_handler:
+            atexit.register(_stop_preparing)
+            _exit_handler.append(_stop_preparing)
         if _worker is None:
             _worker = threading.Thread(target=_work, name="dlviz-shared-prepare", daemon=True)
             _worker.start()
 
 
-@atexit.register
 def _stop_preparing(timeout: float = 120.0) -> None:
     """At exit, drop what is still queued and let the build under way finish: a thread stopped inside TensorFlow
-    while Python shuts down aborts the process."""
+    while Python shuts down aborts the process. Registered when the first worker starts, so it runs before the
+    exit handlers of TensorFlow and Keras (imported earlier) take their state down."""
     with _queue_lock:
         del _queue[1:]
         worker = _worker

@@ -11,6 +11,7 @@ from dlviz.cnn.architecture import ArchitectureError, LayerSpec
 from dlviz.data import datasets, modelio
 from dlviz.figures import charts
 from dlviz.training import jobs, training
+from views._model_links import layer_links
 from views._resources import session_owner, shipped_dataset
 from views._share import read_link, show_link_notices, write_link
 from views._tensorflow import require_tensorflow
@@ -129,6 +130,9 @@ with editor_column:
                 with column:
                     params[key] = SETTING_WIDGETS[key](key, spec.setting(key), f"{uid}_{key}")
             shape_notes.append(st.empty())  # filled below with what this layer does to the shape
+            trained = st.session_state.get("current_model")
+            if trained is not None and architecture.layer_name(index + 1, spec) in [layer.name for layer in trained.model.layers]:
+                layer_links("CNN", architecture.layer_name(index + 1, spec))  # this layer of the trained model elsewhere
             edited.append((uid, LayerSpec(spec.kind, params)))
     st.session_state.stack = edited
     add_column, add_button_column = st.columns([3, 1], vertical_alignment="bottom")

@@ -241,7 +241,8 @@ def training_loss(model: Any) -> tuple[str, Any, Any]:
     if len(shape) == 1 and (shape[0] or 0) > 1:
         return ("sparse categorical cross-entropy (one class label per example)",
                 keras.losses.SparseCategoricalCrossentropy(), tf.TensorSpec([None], tf.int32, name="labels"))
-    return ("mean squared error against a target of the output's shape " + _shape_text(output.shape),
+    shown = "(" + ", ".join("None" if size is None else str(size) for size in output.shape) + ")"
+    return (f"mean squared error against a target of the output's shape {shown}",
             keras.losses.MeanSquaredError(), tf.TensorSpec([None, *shape], output.dtype, name="targets"))
 
 
