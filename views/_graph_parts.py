@@ -86,11 +86,17 @@ def apply_link(link: dict, options: list[str]) -> None:
 def prepare_builtins(view: str) -> None:
     """Build every built-in architecture in this view (then the others) in the background, and say how far it is."""
     prepare_builtin_graphs([view, *[other for other in ("layer", "op") if other != view]])
-    ready = builtin_graphs_ready(view)
-    if len(ready) < len(explorer.BUILTIN):
-        st.caption(f"Preparing the built-in architectures in the background for this view: {len(ready)} of "
-                   f"{len(explorer.BUILTIN)} ready ({', '.join(ready) or 'building the first'}); choosing one that is "
-                   "not ready waits for it.")
+    total = len(explorer.BUILTIN)
+
+    @st.fragment(run_every=2.0 if len(builtin_graphs_ready(view)) < total else None)
+    def progress() -> None:
+        ready = builtin_graphs_ready(view)
+        if len(ready) < total:
+            st.progress(len(ready) / total, text=f"Preparing the built-in architectures in the background for this "
+                        f"view: {len(ready)} of {total} ready ({', '.join(ready) or 'building the first'}); choosing "
+                        "one that is not ready waits for it.")
+
+    progress()
 
 
 def target(source: str, view: str) -> Target:

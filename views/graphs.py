@@ -40,7 +40,7 @@ fold = view != "layer" and options_row[1].toggle(
     "Fold plumbing", value=True, key=f"graph_fold_{view}",
     help="ReadVariableOp, Identity, Const and resource placeholders are drawn inside the op that uses them.")
 graph = built.shown(fold)
-collapsed = options_row[0].toggle("Group names", value=graph.number_of_nodes() > 40, key=f"graph_collapsed_{token}",
+collapsed = options_row[0].toggle("Group names", value=graph.number_of_nodes() > 15, key=f"graph_collapsed_{token}",
                                   help="A table of contents: name scopes and shared name prefixes fold into groups you "
                                        "open one by one.")
 group_by = options_row[2].selectbox("Colour by", ["kind", "op", "scope"], key="graph_colour")
