@@ -220,3 +220,22 @@ def test_a_link_to_a_model_or_layer_that_is_not_here_says_so():
     assert app.radio(key="graph_source").value == "Demo CNN"
     app = open_graphs(model="Demo CNN", layer="no_such_layer")
     assert "is not in this graph" in " ".join(w.value for w in app.warning)
+
+
+def test_the_builders_layer_cards_link_the_trained_layer_to_both_views():
+    from dlviz.cnn import architecture
+
+    model = architecture.build_model(architecture.default_layers(), (28, 28, 1), 10)
+    app = AppTest.from_file(APP, default_timeout=240)
+    app.session_state["current_model"] = modelio.CurrentModel(model, [str(i) for i in range(10)], "trained here", "digits28")
+    app.switch_page("views/train.py")
+    app.run()
+    assert not app.exception
+    linked = links_out(app)
+    names = [architecture.layer_name(i, spec) for i, spec in enumerate(architecture.default_layers(), start=1)]
+    assert [params["layer"] for page, params in linked if page == "inspect"] == names
+    assert [params["layer"] for page, params in linked if page == "graphs"] == names
+    assert all(params["model"] == "CNN" for _, params in linked)
+    graphs = open_graphs(**next(params for page, params in linked if page == "graphs"))
+    assert graphs.radio(key="graph_source").value == "Demo CNN"  # a new session has no CNN: said, not guessed
+    assert "is not in this session" in " ".join(w.value for w in graphs.warning)
