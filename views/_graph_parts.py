@@ -184,6 +184,8 @@ def activation_input(chosen: Target) -> Input | None:
     if pending is not None and pending[0] < dataset.num_classes:
         st.session_state.graph_class = pending[0]
         st.session_state.graph_index = min(pending[1], int(np.sum(dataset.y_test == pending[0])) - 1)
+    elif pending is not None:
+        st.warning(f"The link's class {pending[0]} does not exist here ({dataset.num_classes} classes); class 0 is shown.")
     label = label_column.selectbox("Class", range(dataset.num_classes), format_func=lambda i: dataset.class_names[i],
                                    key="graph_class")
     candidates = np.flatnonzero(dataset.y_test == label)

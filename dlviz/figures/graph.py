@@ -216,7 +216,7 @@ def _add_edges(figure: go.Figure, graph: nx.DiGraph, positions: dict[Any, tuple[
     for (dash, curved), (xs, ys) in sorted(lines.items()):
         line = {"color": "#9aa0a6", "width": 1.5, "dash": dash}
         if curved and not webgl:
-            line.update(shape="spline", smoothing=0.6)
+            line.update(shape="spline", smoothing=0.3)
         figure.add_trace(
             (go.Scattergl if webgl else go.Scatter)(
                 x=np.array(xs), y=np.array(ys), mode="lines", line=line, hoverinfo="skip",
