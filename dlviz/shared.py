@@ -7,6 +7,8 @@ Only things no visitor can change belong here: a user's own models live in their
 
 from __future__ import annotations
 
+import atexit
+import logging
 import threading
 from collections.abc import Callable, Hashable
 from typing import TypeVar
@@ -45,3 +47,63 @@ def forget(key: Hashable) -> None:
     """Drop a resource (tests use this to rebuild from scratch)."""
     with _registry_lock:
         _values.pop(key, None)
+
+
+# -- building ahead, in the background ------------------------------------------------------------
+_queue: list[tuple[Hashable, Callable[[], object]]] = []
+_queue_lock = threading.Lock()
+_worker: threading.Thread | None = None
+_exit_handler: list = []
+_log = logging.getLogger(__name__)
+
+
+def prepare(key: Hashable, build: Callable[[], object]) -> None:
+    """Build `key` ahead of need, in one background thread per process (one resource at a time, in the order
+    asked, so a page's warm-up never takes both cores from the visitors); a no-op once it is built or queued.
+
+    A build that fails is logged and left unbuilt: the visitor who asks for it later builds it and sees why."""
+    global _worker
+    with _queue_lock:
+        if key in _values or any(queued == key for queued, _ in _queue):
+            return
+        _queue.append((key, build))
+        if not _exit_handler:
+            atexit.register(_stop_preparing)
+            _exit_handler.append(_stop_preparing)
+        if _worker is None:
+            _worker = threading.Thread(target=_work, name="dlviz-shared-prepare", daemon=True)
+            _worker.start()
+
+
+def _stop_preparing(timeout: float = 120.0) -> None:
+    """At exit, drop what is still queued and let the build under way finish: a thread stopped inside TensorFlow
+    while Python shuts down aborts the process. Registered when the first worker starts, so it runs before the
+    exit handlers of TensorFlow and Keras (imported earlier) take their state down."""
+    with _queue_lock:
+        del _queue[1:]
+        worker = _worker
+    if worker is not None:
+        worker.join(timeout)
+
+
+def pending() -> list[Hashable]:
+    """The keys still waiting in the background queue (the one being built included)."""
+    with _queue_lock:
+        return [key for key, _ in _queue]
+
+
+def _work() -> None:
+    global _worker
+    while True:
+        with _queue_lock:
+            if not _queue:
+                _worker = None  # under the lock: a later `prepare` starts a new worker
+                return
+            key, build = _queue[0]
+        try:
+            resource(key, build)
+        except Exception:  # noqa: BLE001 - logged; the next request builds it again and shows the reason
+            _log.exception("building %r in the background failed", key)
+        finally:
+            with _queue_lock:
+                _queue.pop(0)

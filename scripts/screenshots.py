@@ -8,7 +8,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.browser_support import ROOT, chromium_page, draw_on_canvas, running_app  # noqa: E402
 
-PAGES = {"home": "", "playground": "playground", "train": "train", "inspect": "inspect", "graphs": "graphs",
+PAGES = {"home": "", "playground": "playground", "train": "train", "inspect": "inspect", "graphs": "graphs?arch=ResNet50&view=layer",
+         "graphs_stage": "graphs?arch=ResNet50&view=layer", "graphs_block": "graphs?arch=ResNet50&view=layer",
          "recurrent": "recurrent", "why": "why?model=demo&class=3&index=1&method=gradcam", "inspect_drawing": "inspect",
          "playground_tensorflow": "playground?preset=" + quote("TensorFlow 1 code: the notes' first example in a session")}
 SEVEN = [[(60, 50), (170, 50), (100, 190)], [(85, 122), (160, 122)]]  # a 7 with a bar across, drawn with the mouse
@@ -21,6 +22,16 @@ def train_recurrent(page) -> None:
     page.get_by_text("3 · Look inside").wait_for(timeout=600_000)
     page.get_by_role("tab", name="Hidden state over time").click()
     page.locator(".js-plotly-plot").filter(has_text="hidden state h_t").first.wait_for(timeout=60_000)
+OPEN = {"graphs_stage": ["conv3 ("], "graphs_block": ["conv3 (", "conv3_block2 ("]}  # groups opened, in order
+
+
+def open_groups(page, labels: list[str]) -> None:
+    """Open ResNet50's groups one by one, as a visitor would with "Open a group"."""
+    for label in labels:
+        page.get_by_test_id("stSelectbox").filter(has_text="Open a group").click()
+        page.get_by_role("option").filter(has_text=label).first.click()
+        page.locator(".st-key-graph_open button").click()
+        page.wait_for_timeout(2500)
 
 
 def main() -> None:
@@ -43,6 +54,9 @@ def main() -> None:
                 page.get_by_test_id("stRadio").filter(has_text="Dataset sample").get_by_text("Draw", exact=True).click()
                 draw_on_canvas(page, SEVEN)
                 page.get_by_text("How your picture became that input").wait_for(timeout=60_000)
+            if name.startswith("graphs"):
+                page.get_by_text("in TensorFlow's graph; showing").wait_for(timeout=240_000)
+                open_groups(page, OPEN.get(name, []))
             page.wait_for_timeout(1500)
             page.screenshot(path=str(out / f"{name}.png"), full_page=True)
             print(out / f"{name}.png")

@@ -92,6 +92,8 @@ def test_inspector_shows_feature_maps_and_follows_a_new_input(app_url):
 
 def graph_points(page) -> dict:
     """Names of the drawn nodes and the highlighted ones (full opacity while others fade)."""
+    page.wait_for_function("""() => [...document.querySelectorAll('.js-plotly-plot')].some(p => p._fullData &&
+        p._fullData.some(t => t.customdata && t.customdata.length))""", timeout=90_000)
     return page.evaluate(
         """() => {
             const plot = [...document.querySelectorAll('.js-plotly-plot')].find(p => p._fullData &&
@@ -109,29 +111,72 @@ def graph_points(page) -> dict:
     )
 
 
-def test_resnet50_op_graph_expand_and_search(app_url):
+def test_resnet50_op_graph_opens_groups_and_searches(app_url):
     with chromium_page(height=1600) as page:
-        page.goto(f"{app_url}/graphs")
-        page.get_by_text("TensorFlow's graph; showing").wait_for(timeout=120_000)
-        page.get_by_test_id("stRadioGroup").get_by_text("Inference op graph").click()
-        page.get_by_text("1,831 nodes").wait_for(timeout=120_000)
+        page.goto(f"{app_url}/graphs?arch=ResNet50&view=op")
+        page.get_by_text("869 ops and").wait_for(timeout=180_000)
         page.wait_for_timeout(1500)
         before = graph_points(page)["names"]
-        assert "resnet50_1/conv1_conv_1" in before
-        page.get_by_test_id("stSelectbox").filter(has_text="Open a scope").click()
-        page.get_by_role("option", name="resnet50_1/conv1_conv_1", exact=True).click()
+        assert "resnet50_1/conv3_*/" in before and len(before) <= 60
+        page.get_by_test_id("stSelectbox").filter(has_text="Open a group").click()
+        page.get_by_role("option").filter(has_text="conv3 (").first.click()
         page.locator(".st-key-graph_open button").click()
         page.wait_for_function(
             """() => [...document.querySelectorAll('.js-plotly-plot')].some(p => p._fullData && p._fullData.some(
-                t => (t.customdata || []).some(r => r[0].startsWith('resnet50_1/conv1_conv_1/'))))""", timeout=60_000)
+                t => (t.customdata || []).some(r => r[0] === 'resnet50_1/conv3_block2_*/')))""", timeout=60_000)
         search = page.get_by_label("Search (regular expression over names and op types)")
         search.fill("conv5_block3")
         search.press("Enter")
         page.get_by_text("match").first.wait_for(timeout=60_000)
         page.wait_for_timeout(1500)
         points = graph_points(page)
-        assert points["lit"] and all("conv5_block3" in name for name in points["lit"])
-        assert len(points["lit"]) < len(points["names"])
+        assert points["lit"] == ["resnet50_1/conv5_*/"]  # the hits sit inside the folded stage
+
+
+def click_node(page, name: str) -> None:
+    """Click a graph node by its position in Plotly's own layout."""
+    box = page.evaluate(
+        """(name) => {
+            for (const plot of document.querySelectorAll('.js-plotly-plot')) {
+                const layout = plot._fullLayout;
+                for (const trace of plot._fullData || []) {
+                    const rows = trace.customdata || [];
+                    for (let i = 0; i < rows.length; i++) {
+                        if (rows[i][0] === name) {
+                            const rect = plot.getBoundingClientRect();
+                            return {x: rect.left + layout.xaxis._offset + layout.xaxis.l2p(trace.x[i]),
+                                    y: rect.top + layout.yaxis._offset + layout.yaxis.l2p(trace.y[i])};
+                        }
+                    }
+                }
+            }
+            return null;
+        }""", name)
+    assert box is not None, name
+    page.mouse.click(box["x"], box["y"])
+
+
+def test_a_layer_link_goes_to_the_inspector_and_back_to_its_ops(app_url):
+    with chromium_page(height=1800) as page:
+        page.goto(f"{app_url}/graphs?model=Demo+CNN&view=layer")
+        page.get_by_text("layers and").first.wait_for(timeout=120_000)
+        page.wait_for_timeout(1500)
+        layer = next(name for name in graph_points(page)["names"] if name.startswith("conv2d"))
+        click_node(page, layer)
+        page.get_by_text(f"{layer}: its outputs in the inspector").click(timeout=60_000)
+        page.wait_for_function(f"() => location.pathname.endsWith('/inspect') && location.search.includes('layer={layer}')",
+                               timeout=60_000)
+        page.get_by_text("Overview: every layer").wait_for(timeout=90_000)
+        chosen = page.get_by_test_id("stSelectbox").filter(has_text="Open a layer").get_by_role("combobox")
+        assert chosen.input_value().startswith(f"{layer} (Conv2D")
+        page.get_by_text(f"{layer}: its ops in TensorFlow graphs").click(timeout=60_000)
+        page.wait_for_function("() => location.pathname.endsWith('/graphs') && location.search.includes('view=op')",
+                               timeout=60_000)
+        page.get_by_text("ops and").first.wait_for(timeout=90_000)
+        page.wait_for_timeout(2000)
+        points = graph_points(page)
+        assert points["lit"] and len(points["lit"]) < len(points["names"])
+        assert all(f"/{layer}_" in name for name in points["lit"])
 
 
 XSS = "<img src=x onerror=alert(1)>"

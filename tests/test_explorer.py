@@ -72,24 +72,26 @@ def test_collapse_keeps_every_edge_between_groups(cnn):
     assert set(collapsed.edges) == between
     assert sum(collapsed.edges[edge]["count"] for edge in collapsed.edges) == sum(
         1 for a, b in graph.edges if groups[a] != groups[b])
-    assert sum(data.get("members", 1) for _, data in collapsed.nodes(data=True)) == graph.number_of_nodes()
+    assert sum(data.get("count", 1) for _, data in collapsed.nodes(data=True)) == graph.number_of_nodes()
 
 
 def test_expanding_a_scope_shows_its_ops(cnn):
     graph = tfgraph.fold_plumbing(tfgraph.from_keras(cnn))
     collapsed = tfgraph.collapse(graph)
-    scope = next(node for node, data in collapsed.nodes(data=True) if data["op"] == "scope")
+    scope = next(node for node, data in collapsed.nodes(data=True) if data["op"] == "group")
     opened = tfgraph.collapse(graph, expanded={scope})
-    assert scope not in opened and any(node.startswith(scope + "/") for node in opened)
+    assert scope not in opened and any(node.startswith(scope) for node in opened)
 
 
-def test_numbered_repeats_fold_into_a_series():
+def test_numbered_repeats_in_a_row_fold_into_one_group():
     graph = nx.DiGraph()
-    for index in range(7):
-        graph.add_node(f"add_{index}" if index else "add", op="AddV2", kind="op")
-    graph.add_edges_from((f"add_{i}" if i else "add", f"add_{i + 1}") for i in range(6))
+    chain = ["x", "add", *[f"add_{index}" for index in range(1, 7)], "y"]
+    for node in chain:
+        graph.add_node(node, op="AddV2", kind="op")
+    graph.add_edges_from(zip(chain, chain[1:]))
     collapsed = tfgraph.collapse(graph, min_groups=1)
-    assert list(collapsed.nodes) == ["add_[7]"] and collapsed.nodes["add_[7]"]["members"] == 7
+    assert list(collapsed.nodes) == ["x", "add_*/", "y"] and collapsed.nodes["add_*/"]["count"] == 7
+    assert collapsed.edges["x", "add_*/"]["count"] == 1
 
 
 @pytest.mark.parametrize("wrap", [None, 5])
@@ -125,9 +127,27 @@ def test_tensorboard_log_directory_loads_in_tensorboards_reader(cnn, tmp_path):
 def test_search_maps_hits_into_collapsed_scopes_and_refuses_bad_patterns(cnn):
     graph = tfgraph.from_keras(cnn)
     view = explorer.prepare(graph, fold=True, collapsed=True, expanded=set(), search="relu")
-    assert view.matches and view.highlighted <= set(view.graph.nodes)
-    bad = explorer.prepare(graph, fold=True, collapsed=True, expanded=set(), search="(")
-    assert "not a valid regular expression" in bad.search_error
+    folded = tfgraph.fold_plumbing(graph)
+    assert view.matches == [n for n, d in folded.nodes(data=True) if "relu" in n.lower() or "relu" in d["op"].lower()]
+    assert view.highlighted == {view.graph.graph["groups"][node] for node in view.matches}
+    for pattern in ("(", "x{1001}", "(a)\\1", "a(?=b)"):
+        bad = explorer.prepare(graph, fold=True, collapsed=True, expanded=set(), search=pattern)
+        assert "not a valid regular expression" in bad.search_error and not bad.matches
+    assert "at most" in explorer.prepare(graph, fold=True, collapsed=True, expanded=set(), search="a" * 101).search_error
+
+
+def test_search_time_does_not_explode_on_nested_quantifiers():
+    import re
+    import time
+
+    graph = nx.DiGraph()
+    name = "x" * 40  # Python's `re` needs minutes for the pattern below on this one name; RE2 is linear
+    graph.add_node(name, op="Op")
+    started = time.perf_counter()
+    assert explorer.search_nodes(graph, "(.*.*.*.*.*.*.*)Z") == []
+    assert explorer.search_nodes(graph, "x{99999999999}") == []  # RE2 reads an out-of-range count literally
+    assert time.perf_counter() - started < 1.0
+    assert explorer.search_nodes(graph, "^X+$") == [name] and re.fullmatch("x+", name)
 
 
 def test_trace_inputs_and_outputs(cnn):
@@ -144,3 +164,63 @@ def test_builtin_architecture_without_download():
     assert model.count_params() > 3_000_000
     with pytest.raises(explorer.ExplorerError):
         explorer.builtin_model("GPT")
+
+
+def test_op_view_of_a_model_with_two_inputs_feeds_both():
+    image = keras.Input((8, 8, 1), name="image")
+    extra = keras.Input((3,), name="extra")
+    joined = keras.layers.Concatenate(name="join")([keras.layers.Flatten(name="flat")(image), extra])
+    model = keras.Model([image, extra], keras.layers.Dense(2, name="out")(joined))
+    built = explorer.build(model, "op")
+    placeholders = {n for n, d in built.graph.nodes(data=True) if d["op"] == "Placeholder" and d["dtype"] != "resource"}
+    assert placeholders == {"input_1", "input_2"}
+    assert nx.has_path(built.graph, "input_1", next(n for n in built.graph if n.endswith("/MatMul")))
+    assert set(built.layer_scopes) == {"flat", "join", "out"}
+
+
+def test_training_step_of_a_model_that_outputs_feature_maps_uses_mean_squared_error():
+    inputs = keras.Input((8, 8, 1))
+    model = keras.Model(inputs, keras.layers.Conv2D(1, 3, padding="same", name="decode")(inputs))
+    built = explorer.build(model, "train")
+    assert "mean squared error" in built.loss and "(None, 8, 8, 1)" in built.loss
+    ops = {data["op"] for _, data in built.graph.nodes(data=True)}
+    assert "Conv2DBackpropFilter" in ops and ("SquaredDifference" in ops or "Square" in ops)
+    assert "targets" in built.graph
+
+
+@pytest.mark.parametrize(("model", "expected"), [
+    ("frozen", "no trainable weights"),
+    ("two outputs", "2 outputs"),
+    ("not keras", "not a Keras model"),
+])
+def test_training_steps_that_cannot_be_traced_are_explained(model, expected):
+    inputs = keras.Input((4,))
+    if model == "frozen":
+        target = keras.Model(inputs, keras.layers.ReLU()(inputs))
+    elif model == "two outputs":
+        target = keras.Model(inputs, [keras.layers.Dense(2)(inputs), keras.layers.Dense(3)(inputs)])
+    else:
+        target = object()
+    with pytest.raises(explorer.ExplorerError, match=expected):
+        explorer.build(target, "train")
+
+
+def test_a_layer_is_found_in_every_view_and_back(cnn):
+    for view in ("layer", "op", "train"):
+        built = explorer.build(cnn, view)
+        nodes = explorer.layer_nodes(built, "conv2d_3", fold=True)
+        assert nodes and all(explorer.layer_at(built, node) == "conv2d_3" for node in nodes)
+        if view != "layer":
+            assert any(built.graph.nodes[node]["op"] == "Conv2D" for node in nodes)
+        if view == "train":
+            assert any(built.graph.nodes[node]["kind"] == "gradient" for node in nodes)
+        focused = explorer.prepare(built, fold=True, collapsed=True, expanded=set(), focus=nodes)
+        assert set(nodes) <= set(focused.graph) and focused.highlighted == set(nodes)
+
+
+def test_op_groups_count_the_variables_they_read(cnn):
+    folded = tfgraph.fold_plumbing(tfgraph.from_keras(cnn))
+    view = tfgraph.collapse(folded)
+    scope = next(node for node in view if node.endswith("conv2d_1_1/"))
+    kernel, bias = cnn.get_layer("conv2d_1").weights
+    assert view.nodes[scope]["parameters"] == kernel.numpy().size + bias.numpy().size

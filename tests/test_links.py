@@ -41,9 +41,23 @@ def test_train_and_graphs_links():
 
 def test_inspect_link_out_of_range_falls_back_with_a_notice():
     app = open_page("views/inspect.py", **{"class": "42", "layer": "no_such_layer"})
-    warnings = " ".join(warning.value for warning in app.warning)
+    warnings = " ".join(warning.value for warning in app.warning).replace("\\", "")  # names are shown escaped
     assert "class 42" in warnings and "no_such_layer" in warnings
     assert app.selectbox(key="inspect_class").value == 0
+
+
+def test_a_link_arriving_later_in_the_session_is_read_on_every_page():
+    """A page reads its link again when the address bar holds parameters it did not write (a followed link)."""
+    app = open_page("views/playground.py")
+    app.selectbox(key="preset").set_value("A linear layer").run()
+    written = dict(app.query_params)
+    app.run()
+    assert app.selectbox(key="preset").value == "A linear layer" and dict(app.query_params) == written
+    app.query_params.clear()
+    app.query_params.update({"preset": "Gradient of a loss (auto-differentiation)", "mode": "session"})
+    app.run()
+    assert app.selectbox(key="preset").value == "Gradient of a loss (auto-differentiation)"
+    assert app.radio(key="mode").value == "session"
 
 
 def test_markdown_safe_shows_hostile_text_literally():

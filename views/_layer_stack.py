@@ -8,6 +8,7 @@ import streamlit as st
 from dlviz.cnn import architecture
 from dlviz.cnn.architecture import LayerSpec
 from dlviz.text import markdown_safe
+from views._model_links import layer_links
 
 SETTING_WIDGETS = {
     "filters": lambda label, value, key: st.number_input(label, 1, 256, int(value), key=key),
@@ -72,6 +73,9 @@ def edit_stack(input_shape: tuple[int, ...], num_classes: int) -> list[LayerSpec
                 with column:
                     params[key] = SETTING_WIDGETS[key](key, spec.setting(key), f"{uid}_{key}")
             notes.append(st.empty())  # filled below with what this layer does to the shape
+            trained = st.session_state.get("current_model")
+            if trained is not None and architecture.layer_name(index + 1, spec) in [layer.name for layer in trained.model.layers]:
+                layer_links("CNN", architecture.layer_name(index + 1, spec))  # this layer of the trained model elsewhere
             edited.append((uid, LayerSpec(spec.kind, params)))
     st.session_state.stack = edited
     kind_column, where_column, add_column = st.columns([3, 2, 1], vertical_alignment="bottom")

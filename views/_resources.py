@@ -48,9 +48,33 @@ def _load_demo() -> modelio.CurrentModel:
 
 
 def builtin_graph(name: str, view: str) -> explorer.BuiltGraph:
-    """A built-in architecture's graph in one view (random weights, no download); traced once per server."""
-    return _shared(("builtin_graph", name, view), lambda: explorer.build(_builtin_model(name), view),
+    """A built-in architecture's graph in one view (random weights, no download); traced, folded and grouped
+    once per server, often already in the background (see `prepare_builtin_graphs`)."""
+    return _shared(("builtin_graph", name, view), _builtin_build(name, view),
                    f"Building {name} and tracing its graph with TensorFlow…")
+
+
+def _builtin_build(name: str, view: str):
+    return lambda: explorer.build(_builtin_model(name), view).warm()
+
+
+def prepare_builtin_graphs(views: list[str]) -> None:
+    """Start building every built-in architecture in these views in the background (once per server), so that
+    choosing one later draws at once; ResNet50 and the views asked first come first."""
+    for view in views:
+        for name in explorer.BUILTIN:
+            shared.prepare(("builtin_graph", name, view), _builtin_build(name, view))
+
+
+def builtin_graphs_ready(view: str) -> list[str]:
+    """The built-in architectures whose graph in `view` is ready now."""
+    return [name for name in explorer.BUILTIN if shared.ready(("builtin_graph", name, view))]
+
+
+def demo_graph(view: str) -> explorer.BuiltGraph:
+    """The demo model's graph in one view; traced once per server (the demo model is only ever read)."""
+    return _shared(("demo_graph", view), lambda: explorer.build(demo_model().model, view).warm(),
+                   "Tracing the demo model's graph with TensorFlow…")
 
 
 def _builtin_model(name: str):

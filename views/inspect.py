@@ -11,6 +11,9 @@ from dlviz.data import datasets, images
 from dlviz.figures import charts
 from dlviz.figures import images as image_figures
 from dlviz.figures import inspect as figures
+from dlviz.text import markdown_safe
+from views._model_links import DEMO, layer_links
+from views._models import session_models
 from views._resources import demo_model, shipped_dataset
 from views._share import read_link, show_link_notices, write_link
 from views._tensorflow import require_tensorflow
@@ -22,14 +25,25 @@ require_tensorflow()
 
 
 link = read_link("inspect", {"class": links.Param(minimum=0, maximum=999), "index": links.Param(minimum=0, maximum=99_999),
-                             "layer": links.Param(max_length=120)})
+                             "layer": links.Param(max_length=120), "model": links.Param(max_length=80)})
 show_link_notices("inspect")
 
 # -- the model ---------------------------------------------------------------------------------
-sources = (["Your current model"] if "current_model" in st.session_state else []) + ["Demo model (digits)", "Upload a .keras model"]
+models = session_models()  # the session's models by name ("CNN" is the current model); the same names in links
+sources = (["Your current model"] if "current_model" in st.session_state else []) + [n for n in models if n != "CNN"]
+sources += ["Demo model (digits)", "Upload a .keras model"]
+LINK_NAMES = {"Your current model": "CNN", "Demo model (digits)": DEMO}
+if "model" in link:
+    wanted = {name: label for label, name in LINK_NAMES.items()}.get(link["model"], link["model"])
+    if wanted in sources:
+        st.session_state.inspect_source = wanted
+    else:
+        st.warning(f"The link's model '{markdown_safe(link['model'], 80)}' is not in this session; choose one below.")
 source = st.radio("Model", sources, horizontal=True, key="inspect_source")
 if source == "Your current model":
     current = st.session_state.current_model
+elif source in models:
+    current = models[source]
 elif source == "Demo model (digits)":
     current = demo_model()
 else:
@@ -134,7 +148,7 @@ if "layer" in link:
     if link["layer"] in [layer.name for layer in layers]:
         st.session_state.inspect_layer = link["layer"]
     else:
-        st.warning(f"The link's layer '{link['layer']}' is not in this model; the first layer is shown.")
+        st.warning(f"The link's layer '{markdown_safe(link['layer'], 120)}' is not in this model; the first layer is shown.")
 st.subheader("Overview: every layer, left to right")
 st.plotly_chart(figures.overview_figure([(layer.name, passed.outputs[layer.name]) for layer in layers], passed.probabilities, names),
                 key="overview", config=figures.EXPORT)
@@ -145,8 +159,11 @@ layer_name = st.selectbox("Open a layer", [layer.name for layer in layers], key=
 layer = model.get_layer(layer_name)
 output = passed.outputs[layer_name]
 sample = mode == "Dataset sample"
-write_link({"class": st.session_state.get("inspect_class") if sample else None,
+model_name = LINK_NAMES.get(source, source if source in models else None)
+write_link({"model": model_name, "class": st.session_state.get("inspect_class") if sample else None,
             "index": st.session_state.get("inspect_index") if sample else None, "layer": layer_name})
+layer_links(model_name, layer_name, inspector=False, extra={"class": st.session_state.get("inspect_class") if sample else None,
+                                                            "index": st.session_state.get("inspect_index") if sample else None})
 st.markdown(inspect.explain_layer(layer))
 is_conv, is_plain_conv = inspect.is_conv(layer), type(layer).__name__ == "Conv2D"
 tab_names = ["Feature maps" if output.ndim == 3 else "Activations"]
