@@ -22,6 +22,8 @@ def train_recurrent(page) -> None:
     page.get_by_text("3 · Look inside").wait_for(timeout=600_000)
     page.get_by_role("tab", name="Hidden state over time").click()
     page.locator(".js-plotly-plot").filter(has_text="hidden state h_t").first.wait_for(timeout=60_000)
+
+
 OPEN = {"graphs_stage": ["conv3 ("], "graphs_block": ["conv3 (", "conv3_block2 ("]}  # groups opened, in order
 
 
