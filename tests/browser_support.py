@@ -29,10 +29,10 @@ PAGE_READY = {
     "playground": "Eager vs. graph vs. session",
     "train": "Total parameters",
     "inspect": "Overview: every layer, left to right",
-    "why": "This page is being built.",
-    "graphs": "nodes and",
+    "why": "Explain the class",
+    "graphs": "edges in TensorFlow's graph",
     "autoencoders": "This page is being built.",
-    "recurrent": "This page is being built.",
+    "recurrent": "2 · Train",
     "boltzmann": "This page is being built.",
 }
 

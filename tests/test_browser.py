@@ -66,7 +66,7 @@ def test_train_one_epoch_and_see_the_curves(app_url):
         page.get_by_text("Test accuracy").wait_for(timeout=120_000)
         assert page.get_by_text("Finished 1 epoch").count() == 1
         curves = page.locator(".js-plotly-plot").filter(has_text="Loss (lower is better)")
-        assert curves.count() == 1
+        assert curves.count() == 2  # the run's live curves, and the comparison of every run (one so far)
         points = page.evaluate(
             """() => [...document.querySelectorAll('.js-plotly-plot')]
                 .filter(p => p.textContent.includes('Loss (lower is better)'))[0]

@@ -29,7 +29,7 @@ def member_problem(member: zipfile.ZipInfo) -> str:
         return "encrypted (password-protected)"
     if member.compress_type not in READABLE_METHODS:
         method = _METHOD_NAMES.get(member.compress_type, f"method {member.compress_type}")
-        return f"compressed with {method}, which cannot be read here"
+        return f"compressed with an unsupported method ({method})"
     return ""
 
 
