@@ -26,3 +26,8 @@ def unescaped(markdown: str) -> str:
 def messages(app: AppTest) -> str:
     """Every error and warning on the page, as the user reads them."""
     return " ".join(unescaped(element.value) for element in [*app.error, *app.warning])
+
+
+def labelled(widgets, label: str):
+    """The widget with this label (for widgets keyed by the model or layer they belong to)."""
+    return next(widget for widget in widgets if widget.label == label)

@@ -7,7 +7,7 @@ import keras
 from streamlit.testing.v1 import AppTest
 
 from dlviz.data import modelio
-from tests.app_support import APP, open_page, unescaped
+from tests.app_support import APP, labelled, open_page, unescaped
 
 
 def open_graphs(**query: str) -> AppTest:
@@ -126,8 +126,8 @@ def test_a_link_lands_on_the_same_layer_in_the_other_view_and_back():
     inspector = [params for page, params in links_out(app) if page == "inspect"]
     assert inspector == [{"model": "Demo CNN", "layer": layer}]
     inspected = open_page("views/inspect.py", **inspector[0])
-    assert inspected.selectbox(key="inspect_layer").value == layer
-    assert inspected.radio(key="inspect_source").value == "Demo model (digits)"
+    assert labelled(inspected.selectbox, "Open a layer").value == layer
+    assert inspected.radio(key="inspect_model").value == "demo"
     back = [params for page, params in links_out(inspected) if page == "graphs"]
     assert back and back[0]["model"] == "Demo CNN" and back[0]["layer"] == layer and back[0]["view"] == "op"
     again = open_graphs(**back[0])

@@ -256,7 +256,7 @@ MODEL_FILES = [
 def test_bad_model_files_on_every_page(page, key, name, data, expected):
     app = open_page(page)
     if page == "views/inspect.py":
-        app.radio(key="inspect_source").set_value("Upload a .keras model").run()
+        app.radio(key="inspect_model").set_value("upload").run()
     if page == "views/graphs.py":
         app.radio(key="graph_source").set_value("Upload a .keras model").run()
     app.file_uploader(key=key).set_value((name, data if data is not None else lambda_model_bytes(), "application/octet-stream")).run()
@@ -275,7 +275,7 @@ def test_models_the_inspector_cannot_show_are_explained(build, expected):
     else:
         model = keras.Sequential([keras.Input((20, 4)), keras.layers.Conv1D(2, 3), keras.layers.Flatten(), keras.layers.Dense(2)])
     app = open_page("views/inspect.py")
-    app.radio(key="inspect_source").set_value("Upload a .keras model").run()
+    app.radio(key="inspect_model").set_value("upload").run()
     app.file_uploader(key="inspect_model_upload").set_value(("m.keras", model_bytes(model), "application/octet-stream")).run()
     assert not app.exception and expected in messages(app)
 
@@ -306,9 +306,9 @@ PICTURES = [
 @pytest.mark.parametrize(("name", "data", "expected"), PICTURES)
 def test_bad_pictures_keep_the_last_good_input(name, data, expected):
     app = open_page("views/inspect.py")
-    app.radio(key="inspect_input_mode").set_value("Upload an image").run()
+    app.radio(key="inspect_input_mode").set_value("upload").run()
     app.file_uploader(key="inspect_picture").set_value(("ok.png", image_bytes((28, 28), 30), "image/png")).run()
-    good = app.session_state["inspect_image_Demo model (digits)"].copy()
+    good = app.session_state["inspect_picked"].image.copy()
     app.file_uploader(key="inspect_picture").set_value((name, data, "image/png")).run()
     assert not app.exception
     if expected is None:  # an unusual but readable picture: prepared, with what was converted said
@@ -316,7 +316,7 @@ def test_bad_pictures_keep_the_last_good_input(name, data, expected):
         return
     assert expected in messages(app), messages(app)
     assert "](" not in "".join(element.proto.body for element in app.error)  # a file name is never a live link
-    np.testing.assert_array_equal(app.session_state["inspect_image_Demo model (digits)"], good)
+    np.testing.assert_array_equal(app.session_state["inspect_picked"].image, good)
 
 
 def test_a_model_with_an_enormous_input_is_refused_before_any_picture():
@@ -325,7 +325,7 @@ def test_a_model_with_an_enormous_input_is_refused_before_any_picture():
     model = keras.Sequential([keras.Input((8000, 8000, 1)), keras.layers.Conv2D(1, 3), keras.layers.GlobalMaxPooling2D(),
                               keras.layers.Dense(2, activation="softmax")])
     app = open_page("views/inspect.py")
-    app.radio(key="inspect_source").set_value("Upload a .keras model").run()
+    app.radio(key="inspect_model").set_value("upload").run()
     app.file_uploader(key="inspect_model_upload").set_value(("giant.keras", model_bytes(model), "application/octet-stream")).run()
     assert not app.exception and "8000×8000" in messages(app) and "megapixels" in messages(app)
 

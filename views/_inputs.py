@@ -22,7 +22,8 @@ from views._resources import demo_model, shipped_dataset
 from views._uploads import uploaded_model
 
 DEMO, UPLOAD = "demo", "upload"
-PICTURE_TYPES = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "tif", "tiff"]
+ALIASES = {"Demo CNN": DEMO}  # the graphs page names the demo model so in its links
+PICTURE_TYPES = [suffix[1:] for suffix in images.SUFFIXES]
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,8 @@ class Picked:
     label: int | None = None  # its true class, for a dataset sample
     class_choice: int | None = None  # the link's `class` and `index` that give this sample
     index_choice: int | None = None
+    steps: tuple[images.Step, ...] = ()  # how an upload or a drawing became the input, for the strip
+    recipe: images.Recipe | None = None
 
     @property
     def digest(self) -> str:
@@ -63,6 +66,7 @@ def model_picker(prefix: str, link: dict, fits: Callable[[Any], None], fits_erro
     labels = {**{name: f"Your {name}" for name in own}, DEMO: "Demo model (digits)", UPLOAD: "Upload a .keras model"}
     key = f"{prefix}_model"
     wanted = link.get("model")
+    wanted = ALIASES.get(wanted, wanted)
     if wanted is not None:
         if wanted in labels:
             st.session_state[key] = wanted
@@ -112,24 +116,28 @@ def input_picker(chosen: ChosenModel, shape: tuple[int, int, int], prefix: str, 
     if mode == "sample":
         return _sample(dataset, prefix, link)
     state = f"{prefix}_image_{chosen.key}_{mode}"  # per model and per mode: nothing carries over
+    recipe = images.recipe_for(chosen.current.dataset_name, shape)
     notices: list[str] = []
     if mode == "upload":
         picture = st.file_uploader("Any common image format", type=PICTURE_TYPES, key=f"{prefix}_picture")
         if picture is not None and st.session_state.get(f"{state}_file") != (picture.name, picture.size):
             try:
-                st.session_state[state], notices = images.prepare(picture.getvalue(), shape)
+                st.session_state[state] = images.prepare_steps(picture.getvalue(), shape, recipe=recipe)
                 st.session_state[f"{state}_file"] = (picture.name, picture.size)
+                notices = st.session_state[state].notices
             except images.ImageError as error:
                 st.error(f"**{markdown_safe(picture.name, 80)}**: {markdown_safe(error, 400)}")  # the last good picture stays
     else:
-        st.session_state[state] = None  # a drawing lives in the canvas; an empty canvas means no input
+        st.session_state[state] = None  # a drawing lives in the canvas; an empty or reset canvas means no input
         try:
             from streamlit_drawable_canvas import st_canvas
 
+            st.container(height=28, border=False)  # room for the canvas's own toolbar, which floats above it
             drawing = st_canvas(stroke_width=18, stroke_color="#FFFFFF", background_color="#000000", height=224, width=224,
                                 drawing_mode="freedraw", key=f"{prefix}_canvas", return_image_data=True)
             if drawing is not None and drawing.image_data is not None and drawing.image_data[..., :3].max() > 0:
-                st.session_state[state], notices = images.from_drawing(drawing.image_data, shape)
+                st.session_state[state] = images.drawing_steps(drawing.image_data, shape, recipe=recipe)
+                notices = st.session_state[state].notices
             else:
                 st.caption("Draw a digit or a shape in white on the black square.")
         except images.ImageError as error:
@@ -137,11 +145,11 @@ def input_picker(chosen: ChosenModel, shape: tuple[int, int, int], prefix: str, 
         except Exception as error:  # the canvas is a third-party component; the page must survive without it
             st.warning(f"The drawing canvas is not available here ({type(error).__name__}); upload an image instead.")
     for notice in notices:
-        st.caption(notice)
-    image = st.session_state.get(state)
-    if image is None or image.shape != tuple(shape):
+        st.caption(markdown_safe(notice))
+    prepared = st.session_state.get(state)
+    if prepared is None or prepared.array.shape != tuple(shape):
         return None
-    return Picked(image, mode, dataset)
+    return Picked(prepared.array, mode, dataset, steps=tuple(prepared.steps), recipe=recipe)
 
 
 def _sample(dataset: datasets.Dataset, prefix: str, link: dict) -> Picked:
