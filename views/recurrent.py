@@ -11,6 +11,7 @@ from dlviz.training import jobs, training
 from views import _recurrent as build_parts
 from views import _recurrent_memory as memory
 from views import _recurrent_tabs as tabs
+from views._live import live_training
 from views._models import keep
 from views._resources import session_owner
 from views._share import read_link, show_link_notices, write_link
@@ -76,33 +77,12 @@ if st.session_state.get("rnn_train_error"):
     st.error(markdown_safe(st.session_state.rnn_train_error))
 
 
-@st.fragment(run_every=0.5 if job is not None and job.running else None)
-def live_training() -> None:
-    job = st.session_state.get("rnn_job")
-    if job is None:
-        st.info("Press **Train**; the curves move as the network learns. Training runs in the background, "
-                "one at a time per server, so you may wait in a queue.")
-        return
-    st.progress(job.progress, text=job.summary())
-    if job.running:
-        st.button("Stop", on_click=job.request_stop, key="rnn_stop")
-    metric = "mae" if st.session_state.rnn_job_data.task == "forecast" else "accuracy"
-    st.plotly_chart(charts.training_curves(job.run.history if job.run else [], job.epochs, metric), key="rnn_curves")
-    if not job.running and st.session_state.get("rnn_job_polling"):
-        st.session_state.rnn_job_polling = False
-        st.rerun(scope="app")  # training ended: show what it learned
-
-
-if job is not None and job.running:
-    st.session_state.rnn_job_polling = True
-live_training()
+metric = "mae" if job is not None and st.session_state.rnn_job_data.task == "forecast" else "accuracy"
+live_training("rnn_job", curves=lambda history, epochs: charts.training_curves(history, epochs, metric),
+              waiting="Press **Train**; the curves move as the network learns. Training runs in the background, "
+                      "one at a time per server, so you may wait in a queue.")
 
 # -- 3. Look inside -----------------------------------------------------------------------------------
-if job is not None and not job.running:
-    if job.status == "failed":
-        st.error(markdown_safe(job.error))
-    elif job.run.stopped and job.run.outcome == "diverged":
-        st.error(f"Training was stopped: {markdown_safe(job.run.stopped)}")
 if job is not None and job.status == "done" and job.evaluation is not None:
     trained, model = st.session_state.rnn_job_data, job.run.model
     if st.session_state.get("rnn_kept_job") is not job:
@@ -111,8 +91,6 @@ if job is not None and job.status == "done" and job.evaluation is not None:
         keep("Recurrent network", modelio.CurrentModel(model, list(trained.class_names), f"{cell} trained on {trained.name}",
                                                        trained.name, job.run, trained))
     st.header("3 · Look inside")
-    if job.run.outcome == "stopped":
-        st.info(f"You stopped training after {job.run.finished_epochs} epoch(s); the partly trained model is shown.")
     sequence = tabs.sample_picker(trained)
     views = {"Unrolled": tabs.unrolled_tab, "Hidden state over time": tabs.hidden_state_tab,
              "Predictions": tabs.predictions_tab}
