@@ -7,7 +7,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.browser_support import ROOT, chromium_page, running_app  # noqa: E402
 
-PAGES = {"home": "", "playground": "playground", "train": "train", "inspect": "inspect", "graphs": "graphs"}
+PAGES = {"home": "", "playground": "playground", "train": "train", "inspect": "inspect", "graphs": "graphs",
+         "boltzmann": "boltzmann"}
 
 
 def main() -> None:
@@ -17,6 +18,9 @@ def main() -> None:
     with running_app() as url, chromium_page(height=2200) as page:
         for name in wanted:
             page.goto(f"{url}/{PAGES[name]}")
+            if name == "boltzmann":  # nothing is drawn before training: train an RBM with the defaults first
+                page.get_by_role("button", name="Train").click(timeout=120_000)
+                page.get_by_text("hidden units shown").wait_for(timeout=300_000)
             page.wait_for_selector(".js-plotly-plot", timeout=90_000)
             if name == "home":  # wait for the tensors to be re-made with TensorFlow
                 page.get_by_text("EagerTensor · shape (2, 3, 3, 3)").wait_for(timeout=90_000)

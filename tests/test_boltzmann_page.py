@@ -109,7 +109,7 @@ def test_against_scikit_learn_and_the_few_labels_table():
     direct = rbm_studies.logistic_accuracy(digits.x_train[chosen], digits.y_train[chosen], digits.x_test, digits.y_test, 1.0)
     shown = next(frame.value for frame in app.dataframe if rbm_studies.METHODS[0] in getattr(frame.value, "columns", []))
     assert abs(shown.loc["1", rbm_studies.METHODS[0]] - direct) < 1e-9
-    assert any("Best per column" in markdown.value for markdown in app.markdown)
+    assert any("Best for each number of labels" in markdown.value for markdown in app.markdown)
 
 
 def test_fine_tuned_dbn_is_kept_for_the_other_pages():

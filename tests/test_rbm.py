@@ -179,7 +179,7 @@ def test_dbn_to_keras_reproduces_every_layers_hidden_probabilities():
     model = dbn.to_keras(10)
     images = digits.x_test[:9]
     for index, expected in enumerate(dbn.layer_outputs(images), start=1):
-        direct = keras.Model(model.inputs, model.get_layer(f"rbm_{index}").output)(images)
+        direct = keras.Model(model.inputs[0], model.get_layer(f"rbm_{index}").output)(images)
         np.testing.assert_allclose(direct, expected, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(dbn.transform(images), dbn.layer_outputs(images)[-1])
     fresh = rbm.same_network_from_scratch(model)
@@ -262,7 +262,21 @@ def test_few_labels_on_a_tiny_setting_matches_a_direct_logistic_regression():
     raw = next(row for row in result.rows if row["method"] == rbm_studies.METHODS[0])
     assert raw["accuracy"] == pytest.approx(direct) and raw["draws"] == 1
     assert all(0 <= row["accuracy"] <= 1 for row in result.rows)
-    assert "Best per column" in rbm_studies.few_labels_verdict(result.rows)
+    assert "Best for each number of labels" in rbm_studies.few_labels_verdict(result.rows)
+
+
+def test_features_for_a_classifier_on_raw_and_shifted_images():
+    from sklearn.linear_model import LogisticRegression
+
+    digits = datasets.load("digits")
+    x_train, y_train, x_test, y_test = digits.x_train[:200], digits.y_train[:200], digits.x_test[:100], digits.y_test[:100]
+    rows = rbm_studies.features_for_classifier(x_train, y_train, x_test, y_test, None,
+                                               {"n_hidden": 16, "learning_rate": 0.1}, epochs=1, batch_size=20)
+    assert [row["training images"] for row in rows] == [200, 1000]
+    direct = LogisticRegression(C=rbm_studies.RAW_C, solver="newton-cg", max_iter=1000).fit(
+        x_train.reshape(200, -1), y_train).score(x_test.reshape(100, -1), y_test)
+    assert rows[0]["raw pixels"] == pytest.approx(direct)
+    assert all(0.1 < row["RBM features"] <= 1 for row in rows)
 
 
 def test_a_learner_may_take_several_batches_per_call():

@@ -89,14 +89,17 @@ def against_sklearn(trained: dict) -> None:
 
     if st.button("Train both", key="rbm_compare_start", disabled=_running("rbm_compare_job")):
         helpers.submit_study("rbm_compare_job", compute, "RBM vs scikit-learn")
-    done = helpers.job_panel("rbm_compare_job")
+    done = helpers.job_panel("rbm_compare_job", study=True)
     if done is not None and done.evaluation is not None:
         rows = done.evaluation.rows
-        st.dataframe(pd.DataFrame(rows), hide_index=True, key="rbm_compare_table",
-                     column_config={"reconstruction error (held-out)": st.column_config.NumberColumn(format="%.4f"),
-                                    "pseudo-likelihood (held-out)": st.column_config.NumberColumn(format="%.2f"),
-                                    "scikit-learn's own estimate": st.column_config.NumberColumn(format="%.2f"),
-                                    "seconds per epoch": st.column_config.NumberColumn(format="%.3f")})
+        number = st.column_config.NumberColumn
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key="rbm_compare_table", column_config={
+            "implementation": st.column_config.TextColumn("implementation", width="large"),
+            "reconstruction error (held-out)": number("reconstruction error", format="%.4f"),
+            "pseudo-likelihood (held-out)": number("pseudo-likelihood", format="%.2f"),
+            "scikit-learn's own estimate": number("scikit-learn's estimate", format="%.2f"),
+            "seconds per epoch": number("s / epoch", format="%.3f"), "first epoch (s)": number("first epoch s", format="%.2f"),
+            "total (s)": number("total s", format="%.2f")})
         st.plotly_chart(figures.comparison_figure(rows), key="rbm_compare_chart")
         st.caption("Seconds per epoch are training alone. dlviz's first epoch also compiles its update loop with XLA "
                    "(once per size on this server), so it is shown apart; scikit-learn's figure is its total ÷ epochs. "
@@ -118,7 +121,7 @@ def features(machine: rbm.RBM, trained: dict) -> None:
 
     if st.button("Measure", key="rbm_features_start", disabled=_running("rbm_features_job")):
         helpers.submit_study("rbm_features_job", compute, "RBM features")
-    done = helpers.job_panel("rbm_features_job")
+    done = helpers.job_panel("rbm_features_job", study=True)
     if done is not None and done.evaluation:
         st.dataframe(pd.DataFrame(done.evaluation), hide_index=True, key="rbm_features_table")
         st.plotly_chart(figures.features_figure(done.evaluation), key="rbm_features_chart")
@@ -163,7 +166,15 @@ def deep_belief_network(trained: dict) -> None:
         st.session_state.dbn_scratch_job = jobs.start(rbm.same_network_from_scratch(model), images, config,
                                                       owner=session_owner(), label="DBN from scratch")
         st.session_state.dbn_fine_images = images
-    fine, scratch = helpers.job_panel("dbn_fine_job"), helpers.job_panel("dbn_scratch_job")
+    panels = st.columns(2)
+    with panels[0]:
+        if "dbn_fine_job" in st.session_state:
+            st.markdown("**Pretrained (the DBN's weights), fine-tuned**")
+        fine = helpers.job_panel("dbn_fine_job")
+    with panels[1]:
+        if "dbn_scratch_job" in st.session_state:
+            st.markdown("**The same network from random weights**")
+        scratch = helpers.job_panel("dbn_scratch_job")
     if fine is None or scratch is None or fine.evaluation is None or scratch.evaluation is None:
         return
     if st.session_state.get("dbn_kept") is not fine:
@@ -172,9 +183,9 @@ def deep_belief_network(trained: dict) -> None:
         keep("Deep belief network", modelio.CurrentModel(fine.run.model, list(data.class_names),
                                                          f"DBN fine-tuned on {data.name}", data.name, fine.run, data))
     columns = st.columns(2)
-    columns[0].metric("Pretrained, fine-tuned: test accuracy", f"{fine.evaluation.accuracy:.1%}")
-    columns[1].metric("Same network from scratch: test accuracy", f"{scratch.evaluation.accuracy:.1%}",
-                      f"{(scratch.evaluation.accuracy - fine.evaluation.accuracy) * 100:+.1f} points")
+    columns[0].metric("Pretrained, fine-tuned: test accuracy", f"{fine.evaluation.accuracy:.1%}",
+                      f"{(fine.evaluation.accuracy - scratch.evaluation.accuracy) * 100:+.1f} points against from scratch")
+    columns[1].metric("Same network from scratch: test accuracy", f"{scratch.evaluation.accuracy:.1%}")
     st.plotly_chart(figures.fine_tune_figure({"pretrained (DBN)": fine.run.history, "from scratch": scratch.run.history}),
                     key="dbn_fine_chart")
     st.caption("The fine-tuned network is kept as “Deep belief network” for the other pages.")
@@ -207,7 +218,7 @@ def few_labels(trained: dict) -> None:
 
     if st.button("Run the experiment", key="few_start", disabled=not wanted or _running("few_job")):
         helpers.submit_study("few_job", compute, "Few labels", steps)
-    done = helpers.job_panel("few_job")
+    done = helpers.job_panel("few_job", study=True)
     if done is None or done.evaluation is None or not done.evaluation.rows:
         return
     result = done.evaluation

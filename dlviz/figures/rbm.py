@@ -31,9 +31,11 @@ def rbm_curves(history: list[dict[str, float]], epochs: int | None = None) -> go
                     x=epoch_numbers, y=[row.get(key) for row in history], mode="lines+markers", name=label,
                     legendgroup=label, showlegend=column == 1, line={"color": colour},
                     hovertemplate=f"epoch %{{x}}: {label} %{{y:.4f}}<extra></extra>"), row=1, col=column)
-    starts = [row["epoch"] - 0.5 for previous, row in zip(history, history[1:]) if row.get("layer") != previous.get("layer")]
-    for start in starts:
-        figure.add_vline(x=start, line={"dash": "dash", "color": "#999"})
+    starts = [(row["epoch"] - 0.5, row["layer"]) for previous, row in zip(history, history[1:])
+              if row.get("layer") != previous.get("layer")]
+    for start, layer in starts:
+        figure.add_vline(x=start, line={"dash": "dash", "color": "#999"}, annotation_text=f"RBM {layer}",
+                         annotation_position="top right", annotation_font={"size": 10, "color": "#666"})
     upper = max(epochs or 1, len(history))
     figure.update_xaxes(title_text="epoch", range=[0.5, upper + 0.5], dtick=max(1, upper // 10))
     figure.update_layout(height=320, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h", "y": -0.25})
@@ -108,7 +110,7 @@ def reconstruction_figure(image: np.ndarray, hidden: np.ndarray, reconstruction:
     figure.update_yaxes(visible=False, autorange="reversed")
     for column in (1, 2, 3):
         figure.update_yaxes(scaleanchor=f"x{'' if column == 1 else column}", row=1, col=column)
-    figure.update_layout(height=300, margin={"l": 0, "r": 0, "t": 30, "b": 0})
+    figure.update_layout(height=320, margin={"l": 0, "r": 0, "t": 50, "b": 0})
     return figure
 
 
@@ -130,8 +132,7 @@ def gibbs_figure(frames: np.ndarray, steps: Sequence[int], image_shape: Sequence
 
 def comparison_figure(rows: list[dict[str, Any]]) -> go.Figure:
     """Reconstruction error and seconds per epoch of each implementation, side by side."""
-    names = plotly_safe_all(row["implementation"].split(" (")[0] + "<br>(" + row["implementation"].split(" (", 1)[1]
-                            if " (" in row["implementation"] else row["implementation"] for row in rows)
+    names = ["<br>(".join(plotly_safe(part) for part in row["implementation"].split(" (", 1)) for row in rows]
     figure = make_subplots(rows=1, cols=2, subplot_titles=("Reconstruction error on held-out images (lower is better)",
                                                            "Training seconds per epoch (lower is faster)"))
     colours = METHOD_COLOURS[:len(rows)]

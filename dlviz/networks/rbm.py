@@ -37,6 +37,7 @@ MAX_EPOCHS = training.MAX_EPOCHS
 MONITOR_ROWS = 500  # rows the per-epoch curves are computed on (a fixed, evenly spread subset)
 PSEUDO_LIKELIHOOD_PIXELS = 64  # more pixels than this: estimated from this many, picked at random
 CALL_FLOPS = 2e8  # work per call of the compiled update loop: enough to hide the call, small enough to Stop fast
+MAX_BATCHES_PER_CALL = 256
 
 
 class RBMError(ValueError):
@@ -249,7 +250,7 @@ class RBM:
                             for v in (self._weights, self._visible_bias, self._hidden_bias)]
         self._chain = tf.Variable(np.zeros((1, n_hidden), np.float32), shape=tf.TensorShape([None, n_hidden]),
                                   name="persistent_chain")
-        self._noise = tf.random.Generator.from_seed(seed)
+        self._noise = np.random.default_rng([seed, 1])  # the Gibbs samples' uniform random numbers (NumPy: fast, seeded)
         self._hyper = tf.constant([learning_rate, momentum, weight_decay], tf.float32)
         self._monitor_pixels = np.sort(np.random.default_rng(seed + 1).choice(
             n_visible, min(n_visible, PSEUDO_LIKELIHOOD_PIXELS), replace=False))
@@ -324,7 +325,7 @@ class RBM:
         batches to hide the cost of a call, few enough big ones that Stop answers quickly; spread evenly over
         an epoch's `batches`, so the padding of the last call is small."""
         flops = 2 * batch_size * self.n_visible * self.n_hidden * (2 * self.k + 3)
-        most = int(np.clip(CALL_FLOPS // max(flops, 1), 1, 64))
+        most = int(np.clip(CALL_FLOPS // max(flops, 1), 1, MAX_BATCHES_PER_CALL))
         calls = math.ceil(max(1, batches) / most)
         self._per_call = math.ceil(max(1, batches) / calls)
         return self._per_call
@@ -343,8 +344,8 @@ class RBM:
             masks = np.zeros((per_call, batch_size), np.float32)
             batches.reshape(-1, self.n_visible)[:len(part)] = part
             masks.reshape(-1)[:len(part)] = 1.0
-            hidden_noise = self._noise.uniform((per_call, self.k, batch_size, self.n_hidden))
-            visible_noise = self._noise.uniform((per_call, self.k, batch_size, self.n_visible))
+            hidden_noise = self._noise.random((per_call, self.k, batch_size, self.n_hidden), dtype=np.float32)
+            visible_noise = self._noise.random((per_call, self.k, batch_size, self.n_visible), dtype=np.float32)
             losses.extend(self.cd_steps(batches, hidden_noise, visible_noise, masks)[:count].tolist())
         return losses
 

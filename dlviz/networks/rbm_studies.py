@@ -27,6 +27,7 @@ from dlviz.training import training
 
 RAW_C = 100.0  # logistic regression's inverse regularisation on raw pixels, as in scikit-learn's RBM example
 RBM_C = 6000.0  # ... and on RBM features (their grid-searched values)
+DENSE_GRAPH_WEIGHTS = 2_000_000
 LABEL_COUNTS = (1, 3, 5, 10, 20, None)  # labelled images per class; None: every training label
 METHODS = ("raw pixels + logistic regression", "RBM features + logistic regression", "DBN fine-tuned",
            "same network from scratch")
@@ -270,10 +271,13 @@ def few_labels_plan(counts: Sequence[int | None], draws: int) -> int:
 # -- the update as a graph ----------------------------------------------------------------------------
 def update_graphs(machine: rbm.RBM, batch_size: int = 10) -> tuple[nx.DiGraph, nx.DiGraph]:
     """TensorFlow's op graph of one CD-k update of `machine` (positive − negative phase, no gradient ops) and of
-    one backprop training step of a dense layer of the same size (forward, gradient tape, Adam), plumbing folded."""
+    one backprop training step of a dense layer of the same size (forward, gradient tape, Adam), plumbing folded.
+    Past DENSE_GRAPH_WEIGHTS weights the dense layer gets fewer units: the same ops, without allocating a big
+    layer and its optimizer just to draw them."""
     update = tfgraph.from_function_graph(machine.update_graph_function(batch_size).graph)
+    units = min(machine.n_hidden, max(1, DENSE_GRAPH_WEIGHTS // machine.n_visible))
     dense = keras.Sequential([keras.Input((machine.n_visible,), name="v"),
-                              keras.layers.Dense(machine.n_hidden, activation="sigmoid", name="dense")], name="dense_layer")
+                              keras.layers.Dense(units, activation="sigmoid", name="dense")], name="dense_layer")
     backprop = tfgraph.from_function_graph(tfgraph.trace_keras(dense, training=True).graph)
     graphs = []
     for graph in (update, backprop):
@@ -303,20 +307,19 @@ def few_labels_verdict(rows: list[dict[str, Any]]) -> str:
     table = {(str(row["labels per class"]), row["method"]): row["accuracy"] for row in rows}
     counts = list(dict.fromkeys(str(row["labels per class"]) for row in rows))
     sentences = []
-    for better, worse, claim in ((METHODS[1], METHODS[0], "RBM features beat raw pixels"),
-                                 (METHODS[2], METHODS[3], "the pretrained network beat the same network from scratch")):
-        wins = [count for count in counts if (count, better) in table and (count, worse) in table
-                and table[count, better] > table[count, worse]]
+    for better, worse, subject, verb in ((METHODS[1], METHODS[0], "RBM features", "raw pixels"),
+                                         (METHODS[2], METHODS[3], "the pretrained network", "the same network from scratch")):
         compared = [count for count in counts if (count, better) in table and (count, worse) in table]
+        wins = [count for count in compared if table[count, better] > table[count, worse]]
         if not compared:
             continue
         if len(wins) == len(compared):
-            sentences.append(f"Measured here, {claim} at every number of labels tried.")
+            sentences.append(f"Measured here, {subject} beat {verb} at every number of labels tried.")
         elif not wins:
-            sentences.append(f"Measured here, it is not true that {claim}: not at any number of labels tried.")
+            sentences.append(f"Measured here, {subject} did not beat {verb} at any number of labels tried.")
         else:
             gaps = ", ".join(f"{count} ({(table[count, better] - table[count, worse]) * 100:+.1f} points)" for count in wins)
-            sentences.append(f"Measured here, {claim} only with these labels per class: {gaps}.")
+            sentences.append(f"Measured here, {subject} beat {verb} only with these labels per class: {gaps}.")
     best = {count: max(METHODS, key=lambda method: table.get((count, method), -1.0)) for count in counts}
-    sentences.append("Best per column: " + "; ".join(f"{count}: {method}" for count, method in best.items()) + ".")
+    sentences.append("Best for each number of labels: " + "; ".join(f"{count}: {method}" for count, method in best.items()) + ".")
     return " ".join(sentences)
