@@ -173,3 +173,9 @@ def job_panel(state_key: str, figure: Callable[[Any], Any] | None = None, study:
         st.error(f"Training was stopped: {markdown_safe(job.run.stopped)}")
         return None
     return job
+
+
+def running(state_key: str) -> bool:
+    """Whether the job in `state_key` is still waiting or working (its start button is then disabled)."""
+    job = st.session_state.get(state_key)
+    return bool(job and job.running)

@@ -10,6 +10,7 @@ from dlviz.networks import rbm
 from dlviz.text import markdown_safe
 from dlviz.training import jobs, training
 from views import _boltzmann as helpers
+from views import _boltzmann_stack as stack
 from views import _boltzmann_tabs as tabs
 from views._resources import session_owner
 from views._share import read_link, show_link_notices, write_link
@@ -104,8 +105,8 @@ views = {
     "Reconstruct and dream": lambda: tabs.dream(machine, trained["images"]),
     "Against scikit-learn": lambda: tabs.against_sklearn(trained),
     "Features for a classifier": lambda: tabs.features(machine, trained),
-    "Deep belief network": lambda: tabs.deep_belief_network(trained),
-    "The few-labels experiment": lambda: tabs.few_labels(trained),
+    "Deep belief network": lambda: stack.deep_belief_network(trained),
+    "The few-labels experiment": lambda: stack.few_labels(trained),
     "The update as a graph": lambda: tabs.update_graph(machine, trained["batch_size"]),
 }
 for tab, show in zip(st.tabs(list(views)), views.values()):
