@@ -90,7 +90,7 @@ def against_sklearn(trained: dict) -> None:
         rows = done.evaluation.rows
         number = st.column_config.NumberColumn
         st.dataframe(pd.DataFrame(rows), hide_index=True, key="rbm_compare_table", column_config={
-            "implementation": st.column_config.TextColumn("implementation", width="large"),
+            "implementation": st.column_config.TextColumn("implementation", width="medium"),
             "reconstruction error (held-out)": number("reconstruction error", format="%.4f"),
             "pseudo-likelihood (held-out)": number("pseudo-likelihood", format="%.2f"),
             "scikit-learn's own estimate": number("scikit-learn's estimate", format="%.2f"),
