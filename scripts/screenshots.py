@@ -11,7 +11,8 @@ from tests.browser_support import ROOT, chromium_page, draw_on_canvas, running_a
 PAGES = {"home": "", "playground": "playground", "train": "train", "inspect": "inspect", "graphs": "graphs?arch=ResNet50&view=layer",
          "graphs_stage": "graphs?arch=ResNet50&view=layer", "graphs_block": "graphs?arch=ResNet50&view=layer",
          "recurrent": "recurrent", "why": "why?model=demo&class=3&index=1&method=gradcam", "inspect_drawing": "inspect",
-         "playground_tensorflow": "playground?preset=" + quote("TensorFlow 1 code: the notes' first example in a session")}
+         "playground_tensorflow": "playground?preset=" + quote("TensorFlow 1 code: the notes' first example in a session"),
+         "boltzmann": "boltzmann"}
 SEVEN = [[(60, 50), (170, 50), (100, 190)], [(85, 122), (160, 122)]]  # a 7 with a bar across, drawn with the mouse
 
 
@@ -47,6 +48,9 @@ def main() -> None:
             if name == "recurrent":  # nothing is drawn before a training
                 page.get_by_role("button", name="Train", exact=True).wait_for(timeout=90_000)
                 train_recurrent(page)
+            if name == "boltzmann":  # nothing is drawn before training: train an RBM with the defaults first
+                page.get_by_role("button", name="Train").click(timeout=120_000)
+                page.get_by_text("hidden units shown").wait_for(timeout=300_000)
             page.wait_for_selector(".js-plotly-plot", timeout=90_000)
             if name == "home":  # wait for the tensors to be re-made with TensorFlow
                 page.get_by_text("EagerTensor · shape (2, 3, 3, 3)").wait_for(timeout=90_000)

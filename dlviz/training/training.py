@@ -162,7 +162,13 @@ class Hooks:
 
 
 class Learner(Protocol):
-    """A model with its own training step (an RBM's contrastive divergence), trained batch by batch."""
+    """A model with its own training step (an RBM's contrastive divergence), trained batch by batch.
+
+    Optionally, a learner whose batches are tiny can take several at once, so the cost of one call (into a
+    compiled TensorFlow loop, say) is shared: it defines `batches_per_call(batch_size, batches) -> int`,
+    asked once per training, and `train_batches(rows, batch_size) -> list[float]`, given that many
+    consecutive batches' rows and returning one loss per batch. Stop and divergence are then checked after
+    each call."""
 
     def train_batch(self, batch: np.ndarray) -> float:
         """One update from one batch; returns the batch's loss (lower is better)."""
@@ -239,13 +245,18 @@ def train_learner(learner: Learner, x_train: np.ndarray, config: TrainConfig, *,
     batches = math.ceil(len(x_train) / config.batch_size)
     guard = _Guard(run, batches, None, Hooks(on_epoch, on_batch, stop))
     rng = np.random.default_rng(config.seed)
+    size = config.batch_size
+    per_call = max(1, int(learner.batches_per_call(size, batches))) if hasattr(learner, "train_batches") else 1
     started = time.perf_counter()
     for epoch in range(config.epochs):
         guard.epoch = epoch
         order = rng.permutation(len(x_train))
-        for batch in range(batches):
-            loss = learner.train_batch(x_train[order[batch * config.batch_size:(batch + 1) * config.batch_size]])
-            if not guard.after_batch(batch, loss):
+        for first in range(0, batches, per_call):
+            if per_call == 1:
+                losses = [learner.train_batch(x_train[order[first * size:(first + 1) * size]])]
+            else:
+                losses = learner.train_batches(x_train[order[first * size:(first + per_call) * size]], size)
+            if not all(guard.after_batch(first + offset, loss) for offset, loss in enumerate(losses)):
                 break
         if run.stopped and run.outcome == "diverged":
             break

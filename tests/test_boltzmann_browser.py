@@ -1,0 +1,32 @@
+"""The Boltzmann machines page in real Chromium: a short training, then the filter grid is drawn."""
+
+import shutil
+
+import pytest
+
+from tests.browser_support import CHROMIUM, chromium_page, running_app
+
+pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's chromium is not installed")
+
+
+def test_train_an_rbm_and_see_its_filter_grid():
+    with running_app() as url, chromium_page(height=2400) as page:
+        page.goto(f"{url}/boltzmann")
+        page.get_by_role("button", name="Train").wait_for(timeout=120_000)
+        epochs = page.get_by_label("Epochs")
+        epochs.fill("2")
+        epochs.press("Enter")
+        page.wait_for_timeout(1500)
+        page.get_by_role("button", name="Train").click()
+        page.get_by_role("tab", name="What it learned").wait_for(timeout=300_000)
+        assert page.get_by_text("Finished 2 epochs", exact=True).count() == 1
+        grid = page.wait_for_function(
+            """() => {
+                const plot = [...document.querySelectorAll('.js-plotly-plot')].find(p => p._fullData &&
+                    p._fullData.some(t => t.type === 'heatmap' && t.colorscale && JSON.stringify(t.colorscale).includes('rgb(5,48,97)')));
+                if (!plot) return null;
+                const z = plot._fullData.find(t => t.type === 'heatmap').z;
+                return [z.length, z[0].length];
+            }""", timeout=120_000).json_value()
+        assert grid == [89, 89]  # 100 hidden units: 10 × 10 filters of 8 × 8 pixels, one-pixel gaps
+        assert page.get_by_text("100 of 100 hidden units shown").count() == 1
