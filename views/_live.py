@@ -29,15 +29,16 @@ def live_training(state_key: str, curves: Callable[[list[dict], int], go.Figure]
             return
         history = job.run.history if job.run else []
         st.progress(job.progress, text=job.summary())
+        slot = st.empty()  # the Stop button, then how it ended: one place, so the chart below is replaced, never doubled
         if job.running:
-            st.button("Stop", on_click=job.request_stop, key=f"{state_key}_stop", icon=":material/stop_circle:")
+            slot.button("Stop", on_click=job.request_stop, key=f"{state_key}_stop", icon=":material/stop_circle:")
         elif job.status == "failed":
-            st.error(markdown_safe(job.error))
+            slot.error(markdown_safe(job.error))
         elif job.run is not None and job.run.outcome == "diverged":
-            st.error(f"Training diverged and was stopped: {markdown_safe(job.run.stopped)}")
+            slot.error(f"Training diverged and was stopped: {markdown_safe(job.run.stopped)}")
         elif job.run is not None and job.run.outcome == "stopped":
-            st.info(f"You stopped training after {job.run.finished_epochs} of {job.epochs} epochs; "
-                    "the partly trained model is kept.")
+            slot.info(f"You stopped training after {job.run.finished_epochs} of {job.epochs} epochs; "
+                      "the partly trained model is kept.")
         chart(curves(history, job.epochs), key=f"{state_key}_curves")
         if not job.running and st.session_state.get(polling_key):
             st.session_state[polling_key] = False
