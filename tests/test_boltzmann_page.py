@@ -137,14 +137,14 @@ def test_bad_uploads_and_links_get_clear_messages():
     app.selectbox(key="rbm_dataset").select("Your own images (zip or .npz)").run()
     assert "Upload a zip" in app.info[0].value
     evil = "[x](https://evil.example).npz"
-    app.file_uploader(key="rbm_upload").set_value((evil, b"not an npz", "application/octet-stream")).run()
+    app.file_uploader(key="rbm_user_dataset_upload").set_value((evil, b"not an npz", "application/octet-stream")).run()
     assert not app.exception
     error = app.error[0].value
     assert "not a readable .npz" in error.replace("\\", "") and "\\[x\\]\\(https" in error  # literally, not a link
     buffer = io.BytesIO()
     big = np.random.default_rng(0).random((20, 64, 64, 3)).astype(np.float32)
     np.savez(buffer, x=big, y=np.repeat([0, 1], 10))
-    app.file_uploader(key="rbm_upload").set_value(("big.npz", buffer.getvalue(), "application/octet-stream")).run()
+    app.file_uploader(key="rbm_user_dataset_upload").set_value(("big.npz", buffer.getvalue(), "application/octet-stream")).run()
     assert not app.exception and not app.error
     app.number_input(key="rbm_hidden").set_value(4000).run()
     app.button(key="rbm_train").click().run()

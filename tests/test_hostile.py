@@ -225,9 +225,9 @@ def test_bad_data_uploads_keep_the_good_dataset(name, data, expected):
     data = data if data is not None else BUILT_DATA[name]()
     app = open_page("views/train.py")
     app.selectbox(key="dataset").select("Your own images (zip or .npz)").run()
-    app.file_uploader(key="data_upload").set_value(("good.zip", GOOD_ZIP, "application/zip")).run()
+    app.file_uploader(key="user_dataset_upload").set_value(("good.zip", GOOD_ZIP, "application/zip")).run()
     assert app.session_state["user_dataset"].class_names == ["a", "b"]
-    app.file_uploader(key="data_upload").set_value((name, data, "application/octet-stream")).run()
+    app.file_uploader(key="user_dataset_upload").set_value((name, data, "application/octet-stream")).run()
     assert not app.exception and expected in messages(app), messages(app)
     assert app.session_state["user_dataset"].class_names == ["a", "b"]
 

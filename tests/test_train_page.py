@@ -108,11 +108,11 @@ def test_upload_own_images_and_a_bad_file_keeps_the_good_data():
     app = open_train_page()
     app.selectbox(key="dataset").select("Your own images (zip or .npz)").run()
     assert "Upload a zip" in app.info[0].value
-    app.file_uploader(key="data_upload").set_value(("mine.zip", zip_upload(), "application/zip")).run()
+    app.file_uploader(key="user_dataset_upload").set_value(("mine.zip", zip_upload(), "application/zip")).run()
     assert not app.exception and not app.error
     assert app.session_state["user_dataset"].class_names == ["dark", "light"]
     assert "2 classes" in " ".join(caption.value for caption in app.caption)
-    app.file_uploader(key="data_upload").set_value(("bad.zip", b"not a zip", "application/zip")).run()
+    app.file_uploader(key="user_dataset_upload").set_value(("bad.zip", b"not a zip", "application/zip")).run()
     assert "bad.zip" in unescaped(app.error[0].value) and "not a readable zip" in unescaped(app.error[0].value)
     assert app.session_state["user_dataset"].class_names == ["dark", "light"]
 

@@ -11,6 +11,7 @@ from dlviz.networks import rbm, rbm_studies
 from dlviz.text import markdown_safe
 from dlviz.training import jobs, training
 from views._resources import session_owner, shipped_dataset
+from views._uploads import uploaded_images
 
 UPLOAD = "Your own images (zip or .npz)"
 
@@ -85,16 +86,7 @@ def pick_images() -> datasets.Dataset | None:
     name = st.selectbox("Images", [*datasets.available(), UPLOAD], key="rbm_dataset")
     if name != UPLOAD:
         return shipped_dataset(name)
-    upload = st.file_uploader("A zip with one folder per class, or an .npz with arrays x and y", type=["zip", "npz"],
-                              key="rbm_upload")
-    if upload is not None and st.session_state.get("rbm_upload_name") != (upload.name, upload.size):
-        try:
-            reader = datasets.from_npz if upload.name.lower().endswith(".npz") else datasets.from_zip
-            st.session_state.rbm_user_dataset = reader(upload.getvalue(), upload.name)
-            st.session_state.rbm_upload_name = (upload.name, upload.size)
-        except datasets.DatasetError as error:
-            st.error(f"**{markdown_safe(upload.name, 80)}** cannot be used: {markdown_safe(error)}")
-    dataset = st.session_state.get("rbm_user_dataset")
+    dataset = uploaded_images("rbm_user_dataset")
     if dataset is None:
         st.info("Upload a zip (one folder of images per class) or an .npz to use your own images.")
     return dataset

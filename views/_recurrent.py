@@ -7,10 +7,11 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from dlviz import shared
 from dlviz.data import datasets, sequences
 from dlviz.networks import recurrent
 from dlviz.text import markdown_safe
+from views._resources import shared_resource
+from views._uploads import uploaded_images
 
 OWN_IMAGES = "Your own images (zip or .npz)"
 OWN_TEXT = "Your own text (paste or upload)"
@@ -68,26 +69,15 @@ def apply_link(link: dict) -> None:
 
 
 def _shipped(name: str, window: int | None, period: int) -> sequences.SequenceDataset:
-    key = ("sequences", name, window, period)
-    if shared.ready(key):
-        return shared.resource(key, lambda: sequences.load(name, window, period=period))
-    with st.spinner(f"Preparing the {name} sequences…"):
-        return shared.resource(key, lambda: sequences.load(name, window, period=period))
+    return shared_resource(("sequences", name, window, period), lambda: sequences.load(name, window, period=period),
+                           f"Preparing the {name} sequences…")
 
 
 def _own_images() -> sequences.SequenceDataset | None:
-    upload = st.file_uploader("A zip with one folder per class, or an .npz with arrays x and y", type=["zip", "npz"],
-                              key="rnn_image_upload")
-    if upload is not None and st.session_state.get("rnn_images_file") != (upload.name, upload.size):
-        try:
-            reader = datasets.from_npz if upload.name.lower().endswith(".npz") else datasets.from_zip
-            st.session_state.rnn_user_images = sequences.from_images(reader(upload.getvalue(), upload.name))
-            st.session_state.rnn_images_file = (upload.name, upload.size)
-        except (datasets.DatasetError, sequences.SequenceError) as error:
-            st.error(f"**{markdown_safe(upload.name, 80)}** cannot be used: {markdown_safe(error)}")
-    if st.session_state.get("rnn_user_images") is None:
+    images = uploaded_images("rnn_user_images", sequences.from_images, (sequences.SequenceError,))
+    if images is None:
         st.info("Upload a zip (one folder of images per class) or an .npz; each image is read row by row.")
-    return st.session_state.get("rnn_user_images")
+    return images
 
 
 def _own_text(window: int) -> sequences.SequenceDataset | None:

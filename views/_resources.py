@@ -17,7 +17,8 @@ from dlviz.graphs import explorer
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 
-def _shared(key, build, message: str):
+def shared_resource(key, build, message: str):
+    """`shared.resource`, with a spinner saying `message` while it is first built."""
     if shared.ready(key):
         return shared.resource(key, build)
     with st.spinner(message):
@@ -26,18 +27,18 @@ def _shared(key, build, message: str):
 
 def shipped_dataset(name: str) -> datasets.Dataset:
     """A dataset that works offline (or from the Keras cache); never modified after loading."""
-    return _shared(("dataset", name), lambda: datasets.load(name), f"Loading the {name} dataset…")
+    return shared_resource(("dataset", name), lambda: datasets.load(name), f"Loading the {name} dataset…")
 
 
 def shipped_shape_masks(name: str) -> tuple:
     """Where the shape is in each image of the shipped `shapes` or `shapes_rgb` (train, test), in their order."""
-    return _shared(("shape_masks", name), lambda: datasets.shape_masks(rgb=name == "shapes_rgb"),
+    return shared_resource(("shape_masks", name), lambda: datasets.shape_masks(rgb=name == "shapes_rgb"),
                    "Drawing the shapes' true outlines…")
 
 
 def demo_model() -> modelio.CurrentModel:
     """The shipped demo model; only ever read (forward passes), never trained."""
-    return _shared("demo_model", _load_demo, "Loading the demo model…")
+    return shared_resource("demo_model", _load_demo, "Loading the demo model…")
 
 
 def _load_demo() -> modelio.CurrentModel:
@@ -50,7 +51,7 @@ def _load_demo() -> modelio.CurrentModel:
 def builtin_graph(name: str, view: str) -> explorer.BuiltGraph:
     """A built-in architecture's graph in one view (random weights, no download); traced, folded and grouped
     once per server, often already in the background (see `prepare_builtin_graphs`)."""
-    return _shared(("builtin_graph", name, view), _builtin_build(name, view),
+    return shared_resource(("builtin_graph", name, view), _builtin_build(name, view),
                    f"Building {name} and tracing its graph with TensorFlow…")
 
 
@@ -73,7 +74,7 @@ def builtin_graphs_ready(view: str) -> list[str]:
 
 def demo_graph(view: str) -> explorer.BuiltGraph:
     """The demo model's graph in one view; traced once per server (the demo model is only ever read)."""
-    return _shared(("demo_graph", view), lambda: explorer.build(demo_model().model, view).warm(),
+    return shared_resource(("demo_graph", view), lambda: explorer.build(demo_model().model, view).warm(),
                    "Tracing the demo model's graph with TensorFlow…")
 
 

@@ -15,7 +15,7 @@ from views._projector import chart, explain
 from views._resources import session_owner, shipped_dataset
 from views._share import read_link, show_link_notices, write_link
 from views._tensorflow import require_tensorflow
-from views._uploads import uploaded_model
+from views._uploads import uploaded_images, uploaded_model
 
 UPLOAD = "Your own images (zip or .npz)"
 
@@ -39,7 +39,7 @@ def data_section() -> tuple[str, datasets.Dataset]:
             with st.expander(f"More datasets ({', '.join(missing)}) need a one-time download"):
                 for missing_name, how in missing.items():
                     st.caption(f"**{missing_name}**: {how}")
-        dataset = uploaded_dataset() if name == UPLOAD else shipped_dataset(name)
+        dataset = uploaded_images("user_dataset") if name == UPLOAD else shipped_dataset(name)
     if dataset is None:
         st.info("Upload a zip (one folder of images per class) or an .npz to use your own data.")
         st.stop()
@@ -52,19 +52,6 @@ def data_section() -> tuple[str, datasets.Dataset]:
         chart(charts.samples_figure(dataset.samples_per_class(8), 8), key="samples")
         chart(charts.class_counts_figure(dataset.class_counts()), key="counts")
     return name, dataset
-
-
-def uploaded_dataset() -> datasets.Dataset | None:
-    upload = st.file_uploader("A zip with one folder per class, or an .npz with arrays x and y", type=["zip", "npz"],
-                              key="data_upload")
-    if upload is not None and st.session_state.get("uploaded_name") != (upload.name, upload.size):
-        try:
-            reader = datasets.from_npz if upload.name.lower().endswith(".npz") else datasets.from_zip
-            st.session_state.user_dataset = reader(upload.getvalue(), upload.name)
-            st.session_state.uploaded_name = (upload.name, upload.size)
-        except datasets.DatasetError as error:
-            st.error(f"**{markdown_safe(upload.name)}** cannot be used: {markdown_safe(error)}")
-    return st.session_state.get("user_dataset")
 
 
 def architecture_section(dataset: datasets.Dataset) -> tuple[list, architecture.Summary]:
