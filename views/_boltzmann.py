@@ -10,6 +10,7 @@ from dlviz.data import datasets
 from dlviz.networks import rbm, rbm_studies
 from dlviz.text import markdown_safe
 from dlviz.training import jobs, training
+from views._projector import chart
 from views._resources import session_owner, shipped_dataset
 from views._uploads import uploaded_images
 
@@ -151,7 +152,7 @@ def job_panel(state_key: str, figure: Callable[[Any], Any] | None = None, study:
         if current.running:
             stop.button("Stop", on_click=current.request_stop, key=f"{state_key}_stop")
         if figure is not None and current.run is not None and current.run.history:
-            st.plotly_chart(figure(current), key=f"{state_key}_curves")
+            chart(figure(current), key=f"{state_key}_curves")
         if not current.running and st.session_state.get(polling):
             st.session_state[polling] = False
             st.rerun(scope="app")

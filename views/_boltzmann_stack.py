@@ -10,6 +10,7 @@ from dlviz.text import markdown_safe
 from dlviz.training import jobs, training
 from views import _boltzmann as helpers
 from views._models import keep
+from views._projector import chart
 from views._resources import session_owner
 
 
@@ -72,7 +73,7 @@ def deep_belief_network(trained: dict) -> None:
     columns[0].metric("Pretrained, fine-tuned: test accuracy", f"{fine.evaluation.accuracy:.1%}",
                       f"{(fine.evaluation.accuracy - scratch.evaluation.accuracy) * 100:+.1f} points against from scratch")
     columns[1].metric("Same network from scratch: test accuracy", f"{scratch.evaluation.accuracy:.1%}")
-    st.plotly_chart(figures.fine_tune_figure({"pretrained (DBN)": fine.run.history, "from scratch": scratch.run.history}),
+    chart(figures.fine_tune_figure({"pretrained (DBN)": fine.run.history, "from scratch": scratch.run.history}),
                     key="dbn_fine_chart")
     st.caption("The fine-tuned network is kept as “Deep belief network” for the other pages.")
 
@@ -112,7 +113,7 @@ def few_labels(trained: dict) -> None:
     table = table.reindex(columns=[m for m in rbm_studies.METHODS if m in table.columns])
     table.index = table.index.astype(str)
     st.dataframe(table.style.format("{:.1%}"), key="few_table")
-    st.plotly_chart(figures.few_labels_figure(result.rows), key="few_chart")
+    chart(figures.few_labels_figure(result.rows), key="few_chart")
     st.markdown(markdown_safe(rbm_studies.few_labels_verdict(result.rows), 2000))
     st.caption(f"Measured in {result.seconds:.0f} s{' (stopped early)' if result.stopped else ''}; mean of the draws, "
                "bars one standard deviation. With every label there is nothing to draw: one run.")

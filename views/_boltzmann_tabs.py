@@ -12,6 +12,7 @@ from dlviz.graphs import tfgraph
 from dlviz.networks import rbm, rbm_studies
 from dlviz.training import training
 from views import _boltzmann as helpers
+from views._projector import chart
 
 GIBBS_FRAMES = (0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 
@@ -39,7 +40,7 @@ def learned(machine: rbm.RBM, run: training.TrainingRun, images: Any) -> None:
     parameters = run.snapshots[epochs.index(epoch)]
     rates = _cached("rates", (id(run), epoch), lambda: rbm.firing_rates(parameters, _rows(images.x_test)))
     order = np.argsort(-rates, kind="stable") if order_by.startswith("most") else np.arange(len(rates))
-    st.plotly_chart(figures.filter_grid(parameters[0], images.input_shape, order, rates), key="rbm_filters")
+    chart(figures.filter_grid(parameters[0], images.input_shape, order, rates), key="rbm_filters")
     shown = min(len(rates), figures.MAX_FILTERS)
     st.caption(f"{shown} of {len(rates)} hidden units shown · epoch {epoch} · hover a filter for its unit and how often it "
                f"fires; the busiest fires on {rates.max():.0%} of test images, the quietest on {rates.min():.0%}.")
@@ -50,7 +51,7 @@ def dream(machine: rbm.RBM, images: Any) -> None:
     st.markdown(helpers.DREAM)
     index = st.number_input("Test image", 0, len(images.x_test) - 1, 0, key="rbm_dream_index")
     picture = images.x_test[index]
-    st.plotly_chart(figures.reconstruction_figure(picture, machine.transform(picture[None])[0],
+    chart(figures.reconstruction_figure(picture, machine.transform(picture[None])[0],
                                                   machine.reconstruct(picture[None])[0], images.input_shape),
                     key="rbm_reconstruction")
     start_column, steps_column, seed_column = st.columns([2, 3, 1], vertical_alignment="bottom")
@@ -66,7 +67,7 @@ def dream(machine: rbm.RBM, images: Any) -> None:
     record = [frame for frame in GIBBS_FRAMES if frame <= steps]
     chain = _cached("gibbs", (id(machine), start, index, steps, seed),
                     lambda: machine.gibbs_chain(_rows(starts), record, seed))
-    st.plotly_chart(figures.gibbs_figure(chain.visible, chain.steps, images.input_shape), key="rbm_gibbs")
+    chart(figures.gibbs_figure(chain.visible, chain.steps, images.input_shape), key="rbm_gibbs")
     st.caption("Each row is one chain; each column the visible probabilities after that many steps of "
                "sampling hidden units from pixels and pixels from hidden units.")
 
@@ -96,7 +97,7 @@ def against_sklearn(trained: dict) -> None:
             "scikit-learn's own estimate": number("scikit-learn's estimate", format="%.2f"),
             "seconds per epoch": number("s / epoch", format="%.3f"), "first epoch (s)": number("first epoch s", format="%.2f"),
             "total (s)": number("total s", format="%.2f")})
-        st.plotly_chart(figures.comparison_figure(rows), key="rbm_compare_chart")
+        chart(figures.comparison_figure(rows), key="rbm_compare_chart")
         st.caption("Seconds per epoch are training alone. dlviz's first epoch also compiles its update loop with XLA "
                    "(once per size on this server), so it is shown apart; scikit-learn's figure is its total ÷ epochs. "
                    "scikit-learn's own pseudo-likelihood flips one random pixel per image; ours sums over pixels.")
@@ -120,7 +121,7 @@ def features(machine: rbm.RBM, trained: dict) -> None:
     done = helpers.job_panel("rbm_features_job", study=True)
     if done is not None and done.evaluation:
         st.dataframe(pd.DataFrame(done.evaluation), hide_index=True, key="rbm_features_table")
-        st.plotly_chart(figures.features_figure(done.evaluation), key="rbm_features_chart")
+        chart(figures.features_figure(done.evaluation), key="rbm_features_chart")
 
 
 def update_graph(machine: rbm.RBM, batch_size: int) -> None:
@@ -134,6 +135,6 @@ def update_graph(machine: rbm.RBM, batch_size: int) -> None:
                                       (right, backprop, "Backprop step of a dense layer", "rbm_graph_backprop")):
         shown = graph if every_op else tfgraph.collapse(graph, min_groups=1)
         gradients = sum(1 for _, data in graph.nodes(data=True) if data.get("kind") == "gradient")
-        column.plotly_chart(graph_figures.graph_figure(shown, tfgraph.layout(shown), title=title, height=560,
-                                                       group_by="scope" if every_op else "kind"), key=key)
+        chart(graph_figures.graph_figure(shown, tfgraph.layout(shown), title=title, height=560,
+                                                       group_by="scope" if every_op else "kind"), key=key, where=column)
         column.caption(f"{graph.number_of_nodes()} ops after folding variable plumbing, {gradients} of them gradient ops.")

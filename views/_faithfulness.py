@@ -12,6 +12,7 @@ from dlviz.data import datasets
 from dlviz.figures import attribution as figures
 from dlviz.text import markdown_safe
 from views._explain import Case, initial, options_key, remember, saliency_map, with_progress
+from views._projector import chart
 from views._resources import shipped_dataset, shipped_shape_masks
 
 NAMES = {**METHODS, "random": "Random ranking"}
@@ -35,8 +36,8 @@ def deletion_tab(case: Case) -> None:
     curves = remember(key, case.model, compute)
     areas = {kind: {method: attribution.area_under(values) for method, values in curves[kind].items()} for kind in curves}
     left, right = st.columns(2)
-    left.plotly_chart(figures.curves_figure(curves["deletion"], NAMES, "Deletion: pixels removed", areas["deletion"]), key="why_deletion")
-    right.plotly_chart(figures.curves_figure(curves["insertion"], NAMES, "Insertion: pixels revealed", areas["insertion"]), key="why_insertion")
+    chart(figures.curves_figure(curves["deletion"], NAMES, "Deletion: pixels removed", areas["deletion"]), key="why_deletion", where=left)
+    chart(figures.curves_figure(curves["insertion"], NAMES, "Insertion: pixels revealed", areas["insertion"]), key="why_insertion", where=right)
     st.dataframe(pd.DataFrame([{"method": NAMES[method], "deletion AUC (lower is better)": areas["deletion"][method],
                                 "insertion AUC (higher is better)": areas["insertion"][method]} for method in maps]),
                  hide_index=True, key="why_deletion_table")
@@ -112,7 +113,7 @@ def localisation_tab(case: Case) -> None:
     maps, skipped = _all_maps(case)
     maxima = {method: tuple(int(v) for v in np.unravel_index(int(np.argmax(shown)), shown.shape)) for method, shown in maps.items()}
     left, right = st.columns([1, 1])
-    left.plotly_chart(figures.pointing_figure(case.image, mask, maxima, NAMES), key="why_pointing")
+    chart(figures.pointing_figure(case.image, mask, maxima, NAMES), key="why_pointing", where=left)
     right.dataframe(pd.DataFrame([{"method": NAMES[method], "peak (row, column)": str(maxima[method]),
                                    "on the shape": "yes" if attribution.pointing_hit(shown, mask) else "no"}
                                   for method, shown in maps.items()]), hide_index=True, key="why_pointing_table")

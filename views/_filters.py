@@ -11,6 +11,7 @@ from dlviz.figures import attribution as figures
 from dlviz.text import markdown_safe
 from dlviz.training import jobs
 from views._explain import Case, initial, remember, with_progress
+from views._projector import chart
 from views._resources import session_owner
 
 CLASSES = "(output classes)"
@@ -49,7 +50,7 @@ def filters_tab(case: Case) -> None:
         return
     picture_column, text_column = st.columns([1, 2])
     label = case.names[unit] if layer is None else f"{target} #{unit}"
-    picture_column.plotly_chart(figures.pictures_figure([("", pictures.images, [label])], row_height=260), key="why_filter_picture")
+    chart(figures.pictures_figure([("", pictures.images, [label])], row_height=260), key="why_filter_picture", where=picture_column)
     text_column.markdown(
         f"**{markdown_safe(label)}**: {'class score' if layer is None else 'activation'} "
         f"{pictures.start_activations[0]:.3f} on the grey start, **{pictures.activations[0]:.3f}** after {ascent.steps} steps."
@@ -113,7 +114,7 @@ def grids_section(case: Case, convs: list[str], layer: str | None, count: int, a
             st.error(markdown_safe(job.error, 600))
         if grid["results"]:
             rows = [(_row_label(case, pictures), pictures.images, _unit_labels(case, pictures)) for pictures in grid["results"]]
-            st.plotly_chart(figures.pictures_figure(rows, columns=min(16, max(len(p.units) for p in grid["results"]))),
+            chart(figures.pictures_figure(rows, columns=min(16, max(len(p.units) for p in grid["results"]))),
                             key="why_grid_figure")
         if not job.running and grid.pop("polling", False):
             st.rerun(scope="app")

@@ -19,6 +19,7 @@ from dlviz.graphs import explorer
 from dlviz.text import markdown_safe
 from views._model_links import DEMO, layer_links
 from views._models import session_models
+from views._projector import chart
 from views._resources import (
     builtin_graph,
     builtin_graphs_ready,
@@ -220,7 +221,7 @@ def node_panel(chosen: Target, graph, selected: str | None, layer: str | None, i
             figure = (inspect_figures.feature_maps_figure(output[..., :8], "map", title=f"{layer}: first maps", columns=8)
                       if output.ndim == 3 else inspect_figures.vector_figure(output[:64], f"{layer}: {output.size} values"))
             figure.update_layout(height=170 if output.ndim == 3 else 220)
-            st.plotly_chart(figure, key=f"graph_thumbnail_{chosen.token}", config={"displaylogo": False})
+            chart(figure, key=f"graph_thumbnail_{chosen.token}")
 
 
 def inspectable(model) -> bool:

@@ -48,8 +48,9 @@ def explain(text: str, label: str = "What am I looking at?") -> None:
         st.markdown(text)
 
 
-def chart(figure: go.Figure, key: str, *, export: bool = False, **options: Any) -> Any:
-    """A Plotly figure without a toolbar over its title (a PNG button on hover where `export`), larger on a projector."""
+def chart(figure: go.Figure, key: str, *, export: bool = False, where: Any = st, **options: Any) -> Any:
+    """A Plotly figure without a toolbar over its title (a PNG button on hover where `export`), larger on a projector;
+    drawn in `where` (a column or container), the page by default."""
     config = {"displaylogo": False, "displayModeBar": "hover" if export else False}
     if export:
         config["toImageButtonOptions"] = {"format": "png", "scale": 2}
@@ -58,4 +59,4 @@ def chart(figure: go.Figure, key: str, *, export: bool = False, **options: Any) 
         figure.update_layout(font={"size": FONT_SIZE}, hoverlabel={"font": {"size": FONT_SIZE}})
         if figure.layout.height:
             figure.update_layout(height=int(figure.layout.height * 1.25))
-    return st.plotly_chart(figure, key=key, config=config, **options)
+    return where.plotly_chart(figure, key=key, config=config, **options)

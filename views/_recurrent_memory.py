@@ -8,6 +8,7 @@ from dlviz.figures import recurrent as figures
 from dlviz.networks import recurrent
 from dlviz.text import markdown_safe
 from dlviz.training import jobs, training
+from views._projector import chart
 from views._resources import session_owner
 
 
@@ -61,9 +62,9 @@ def why_lstms() -> None:
     moment = st.radio("Gradients", ["after training", "before training"], horizontal=True, key="rnn_gradient_moment")
     norms = comparison.gradients_after if moment == "after training" else comparison.gradients_before
     left, right = st.columns(2)
-    left.plotly_chart(figures.gradient_norms(norms, f"‖∂loss/∂x_t‖, k = {comparison.delays[-1]}, one test sequence"),
-                      key="rnn_gradients")
-    right.plotly_chart(figures.memory_figure(comparison.accuracy, comparison.chance), key="rnn_memory")
+    chart(figures.gradient_norms(norms, f"‖∂loss/∂x_t‖, k = {comparison.delays[-1]}, one test sequence"),
+                      key="rnn_gradients", where=left)
+    chart(figures.memory_figure(comparison.accuracy, comparison.chance), key="rnn_memory", where=right)
     st.caption("Left, on a log scale: a line that falls towards step 1 is a vanishing gradient. Right: accuracy on "
                "new sequences against how many steps back the answer lies; the dotted line is guessing.")
 

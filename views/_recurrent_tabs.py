@@ -17,6 +17,7 @@ from dlviz.graphs import explorer
 from dlviz.networks import recurrent
 from dlviz.text import markdown_safe
 from dlviz.training import training
+from views._projector import chart
 
 MAX_TYPED = 300
 
@@ -99,13 +100,13 @@ def unrolled_tab(model, data: sequences.SequenceDataset, sample: Sample, evaluat
         "passes a new h_t to the right" + (" together with the cell state c_t, the LSTM's long-term memory lane" if cell == "lstm"
                                            else "") + f". The first {steps} steps of {markdown_safe(sample.title)}, "
         "with the first values of each h_t:")
-    st.plotly_chart(figures.unrolled_figure(cell, steps, _inputs_for_chain(data, sample, steps), layer.units,
+    chart(figures.unrolled_figure(cell, steps, _inputs_for_chain(data, sample, steps), layer.units,
                                             int(recurrent.layer_inputs(model, sample.sequence).shape[-1]), states),
                     key="rnn_unrolled")
     graph_column, text_column = st.columns([3, 2])
     with graph_column:
         view = _layer_graph(model)
-        st.plotly_chart(graph_figures.graph_figure(view.graph, view.positions, title="Keras layer graph", height=320),
+        chart(graph_figures.graph_figure(view.graph, view.positions, title="Keras layer graph", height=320),
                         key="rnn_layer_graph")
     with text_column:
         st.markdown("Keras draws the same network folded up: one node per layer, the loop hidden inside the "
@@ -130,14 +131,14 @@ def hidden_state_tab(model, data: sequences.SequenceDataset, sample: Sample, eva
         "Each row is one unit of the hidden state, each column one time step; red is positive, blue negative. "
         "For an LSTM the gates (0 = shut, 1 = open) show what it lets in (**input**), keeps (**forget**) and "
         "shows (**output**), and the **cell state** is the memory it carries. The input is drawn underneath.")
-    st.plotly_chart(figure, key="rnn_heatmap")
+    chart(figure, key="rnn_heatmap")
     st.caption(f"Computed from the layer's own weights in {1000 * (time.perf_counter() - started):.0f} ms.")
     if any(unit >= hidden.shape[1] for unit in st.session_state.get("rnn_units_lines", [])):
         del st.session_state["rnn_units_lines"]  # chosen for a larger model
     units = st.multiselect("Units to plot as lines", list(range(hidden.shape[1])), default=list(range(min(3, hidden.shape[1]))),
                            key="rnn_units_lines")
     if units:
-        st.plotly_chart(figures.unit_lines(hidden, units, sample.labels), key="rnn_unit_lines")
+        chart(figures.unit_lines(hidden, units, sample.labels), key="rnn_unit_lines")
     if data.task == "next_char":
         _text_units(model, data, hidden.shape[1])
 
@@ -147,7 +148,7 @@ def _text_units(model, data: sequences.SequenceDataset, units: int) -> None:
     states = recurrent.hidden_states(model, data.encode(passage))
     _within("rnn_colour_unit", units - 1)
     unit = int(st.number_input("Colour the test text by unit", 0, units - 1, 0, key="rnn_colour_unit"))
-    st.plotly_chart(figures.character_colours(passage, states[:, unit], unit), key="rnn_character_colours")
+    chart(figures.character_colours(passage, states[:, unit], unit), key="rnn_character_colours")
     pattern = st.text_input("Which units fire on a pattern? (e.g. a space, a quote, 'def')", " ", key="rnn_pattern",
                             max_chars=40)
     if pattern:
@@ -174,7 +175,7 @@ def predictions_tab(model, data: sequences.SequenceDataset, sample: Sample, eval
         _text_predictions(model, data, sample, evaluation)
     gradients = recurrent.input_gradients(model, sample.sequence, sample.target)
     cell = recurrent.cell_of(recurrent.recurrent_layers(model)[0])
-    st.plotly_chart(figures.gradient_norms({cell: gradients}, f"‖∂loss/∂x_t‖ for {sample.title}"), key="rnn_own_gradients")
+    chart(figures.gradient_norms({cell: gradients}, f"‖∂loss/∂x_t‖ for {sample.title}"), key="rnn_own_gradients")
     st.caption("How much the loss on the last answer depends on each input step: steps whose gradient is tiny "
                "can hardly change what the network says, nor what it learns from them.")
 
@@ -185,7 +186,7 @@ def _forecasts(model, data: sequences.SequenceDataset, comparison: recurrent.For
         st.session_state.rnn_multi = data.unscale(recurrent.forecast(model, data.x_test[0], len(data.x_test)))
         st.session_state.rnn_multi_key = key
     test_times = data.times[data.boundaries[1]:][: len(comparison.truth)]
-    st.plotly_chart(figures.forecast_figure(data.times, data.series, test_times, comparison, st.session_state.rnn_multi,
+    chart(figures.forecast_figure(data.times, data.series, test_times, comparison, st.session_state.rnn_multi,
                                             data.unit, data.boundaries), key="rnn_forecast")
     naive = comparison.errors["naive"]["MAE"]
     rows = [{"forecast": name, "MAE": round(errors["MAE"], 3), "RMSE": round(errors["RMSE"], 3),
@@ -203,9 +204,9 @@ def _classification(model, data: sequences.SequenceDataset, sample: Sample, eval
     columns[0].metric("Test accuracy", f"{evaluation.accuracy:.1%}")
     columns[1].metric("Guessing the commonest class", f"{np.mean(data.y_test == np.bincount(data.y_train).argmax()):.1%}")
     left, right = st.columns(2)
-    left.plotly_chart(charts.confusion_figure(evaluation.confusion, data.class_names), key="rnn_confusion")
-    right.plotly_chart(figures.step_probabilities(recurrent.forward_steps(model, sample.sequence), data.class_names,
-                                                  int(sample.target)), key="rnn_step_probabilities")
+    chart(charts.confusion_figure(evaluation.confusion, data.class_names), key="rnn_confusion", where=left)
+    chart(figures.step_probabilities(recurrent.forward_steps(model, sample.sequence), data.class_names,
+                                                  int(sample.target)), key="rnn_step_probabilities", where=right)
     right.caption("What the network would answer if the image ended after each row: it makes up its mind as it reads.")
 
 
@@ -215,7 +216,7 @@ def _text_predictions(model, data: sequences.SequenceDataset, sample: Sample, ev
     columns[1].metric("Knowing only letter frequencies", f"{evaluation.unigram_bits:.2f}")
     columns[2].metric("Next character right", f"{evaluation.accuracy:.1%}")
     shown = sample.sequence[:40]
-    st.plotly_chart(figures.next_character_figure(data.decode(shown), recurrent.forward_steps(model, shown), data.class_names),
+    chart(figures.next_character_figure(data.decode(shown), recurrent.forward_steps(model, shown), data.class_names),
                     key="rnn_next_characters")
     prompt_column, temperature_column, length_column = st.columns([3, 2, 1])
     prompt = prompt_column.text_input("Start the text with", "The ", key="rnn_prompt", max_chars=200)

@@ -13,6 +13,7 @@ from dlviz.figures import attribution as figures
 from dlviz.text import markdown_safe
 from dlviz.training import jobs, training
 from views._explain import Case, initial, options_key, remember, saliency_map, with_progress
+from views._projector import chart
 from views._resources import session_owner, shipped_dataset
 
 
@@ -34,7 +35,7 @@ def sanity_tab(case: Case) -> None:
         st.error(markdown_safe(error, 600))
         return
     panels = [("original", original)] + [(f"… to {row.layer}: ρ {_rho(row.spearman)}", row.saliency) for row in rows]
-    st.plotly_chart(figures.maps_row_figure(case.image, panels, columns=min(5, len(panels))), key="why_sanity_maps")
+    chart(figures.maps_row_figure(case.image, panels, columns=min(5, len(panels))), key="why_sanity_maps")
     st.dataframe(pd.DataFrame([{"randomised from the top down to": row.layer, "Spearman ρ to the original": row.spearman}
                                for row in rows]), hide_index=True, key="why_sanity_table")
     final = rows[-1].spearman if rows else float("nan")
@@ -103,7 +104,7 @@ def shuffled_section(case: Case, method: str) -> None:
             st.error(markdown_safe(error, 600))
             return
         rho = attribution.rank_correlation(mine, theirs)
-        st.plotly_chart(figures.maps_row_figure(case.image, [("the real model", mine), (f"shuffled labels: ρ {_rho(rho)}", theirs)]),
+        chart(figures.maps_row_figure(case.image, [("the real model", mine), (f"shuffled labels: ρ {_rho(rho)}", theirs)]),
                         key="why_shuffled_maps")
         accuracy = job.evaluation.accuracy if job.evaluation is not None else float("nan")
         st.caption(f"The shuffled-label copy scores {accuracy:.1%} on the test set (chance is {1 / dataset.num_classes:.0%}); "

@@ -13,6 +13,7 @@ from views._explain import EXPLANATIONS, Case, class_label, initial, integrated_
 from views._faithfulness import deletion_tab, localisation_tab
 from views._filters import filters_tab
 from views._inputs import input_picker, model_picker
+from views._projector import chart, explain
 from views._sanity import sanity_tab
 from views._share import read_link, show_link_notices, write_link
 from views._tensorflow import require_tensorflow
@@ -22,7 +23,7 @@ TAB_WIDGETS = ("why_method", "why_opacity", "why_all", "why_sanity_method", "why
                "why_ascent_jitter", "why_ascent_blur", "why_ascent_l2", "why_ascent_objective")
 
 st.title("Why this prediction?")
-st.markdown(
+explain(
     "A network's answer is a long chain of multiplications; an **attribution map** traces it back to the pixels. "
     "Six ways of doing that are below, each explaining the class's score (the value before softmax), together with "
     "the tests that tell a map that explains the model from one that merely redraws the picture."
@@ -69,7 +70,7 @@ names = chosen.current.class_names if len(chosen.current.class_names) == count e
 predicted = int(np.argmax(probabilities))
 with preview:
     image_column, metric_column = st.columns([3, 2], vertical_alignment="center")
-    image_column.plotly_chart(charts.image_figure(picked.image, height=200), key="why_input")
+    chart(charts.image_figure(picked.image, height=200), key="why_input", where=image_column)
     metric_column.metric("Prediction", names[predicted], f"{probabilities[predicted]:.1%}", delta_color="off", delta_arrow="off")
 with picker:
     explain_column, contrast_column = st.columns(2)
@@ -127,7 +128,7 @@ def maps_tab(case: Case) -> None:
             shown = saliency_map(case, method)
             if case.contrast is None:
                 title = f"{METHODS[method]}: why {class_label(case, case.class_index)}"
-                st.plotly_chart(figures.overlay_figure(case.image, shown, title, opacity, height=420), key="why_map")
+                chart(figures.overlay_figure(case.image, shown, title, opacity, height=420), key="why_map")
                 if method == "integrated_gradients":
                     total, difference = integrated_gradients_check(case)
                     gap = abs(total - difference) / max(abs(difference), 1e-12)
@@ -139,7 +140,7 @@ def maps_tab(case: Case) -> None:
                           (f"why {case.names[case.contrast]}", saliency_map(case, method, class_index=case.contrast)),
                           (f"{case.names[case.class_index]} rather than {case.names[case.contrast]}",
                            saliency_map(case, method, contrast=case.contrast))]
-                st.plotly_chart(figures.maps_row_figure(case.image, panels, opacity), key="why_map")
+                chart(figures.maps_row_figure(case.image, panels, opacity), key="why_map")
                 st.caption("The third map explains the difference of the two scores: the pixels that make it more one "
                            "than the other.")
         except AttributionError as error:
@@ -151,7 +152,7 @@ def maps_tab(case: Case) -> None:
                 panels.append((METHODS[other], saliency_map(case, other)))
             except AttributionError as error:
                 notes.append(f"{METHODS[other]}: {markdown_safe(error, 400)}")
-        st.plotly_chart(figures.maps_row_figure(case.image, panels, opacity, columns=len(panels)), key="why_all_maps")
+        chart(figures.maps_row_figure(case.image, panels, opacity, columns=len(panels)), key="why_all_maps")
         for note in notes:
             st.caption(note)
 

@@ -12,12 +12,13 @@ from dlviz.training import jobs, training
 from views import _boltzmann as helpers
 from views import _boltzmann_stack as stack
 from views import _boltzmann_tabs as tabs
+from views._projector import explain
 from views._resources import session_owner
 from views._share import read_link, show_link_notices, write_link
 from views._tensorflow import require_tensorflow
 
 st.title("Boltzmann machines")
-st.markdown(helpers.INTRO)
+explain(helpers.INTRO)
 require_tensorflow()
 
 link = read_link("boltzmann", {"dataset": links.Param(list(datasets.SHIPPED)),

@@ -2,15 +2,16 @@
 
 import streamlit as st
 
-from dlviz import explain
+from dlviz import explain as explanations
 from dlviz.figures import graph as figures
 from dlviz.graphs import explorer
 from views import _graph_parts as parts
+from views._projector import chart, explain
 from views._share import read_link, show_link_notices, write_link
 from views._tensorflow import require_tensorflow
 
 st.title("TensorFlow graphs")
-st.markdown(
+explain(
     "The graphs TensorFlow really runs, for any model in the app. A big graph opens like a table of contents: "
     "layers grouped by their name scopes, or by the prefixes of their names (`conv3` → `conv3_block2` → "
     "`conv3_block2_1_conv`); click a group to open it. The **training-step** view shows one `tf.function` train "
@@ -112,17 +113,16 @@ st.caption(f"{graph.number_of_nodes():,} {unit} and {graph.number_of_edges():,} 
            + (f", {len(shown.folded_groups)} of them folded groups (teal squares: click to open)." if shown.folded_groups else "."))
 if view == "train" and built.loss:
     st.caption(f"The training step is traced with {built.loss} and Adam, so every weight gets its gradient and update.")
-st.plotly_chart(
+chart(
     figures.graph_figure(shown.graph, shown.positions, selected=selected, highlighted=shown.highlighted or None,
                          group_by=group_by, routes=shown.routes, direction=shown.direction,
                          label_steps=figures.LABELLED_STEPS if shown.direction == "right" else 0),
-    key=f"graph_chart_{token}", on_select=on_click, selection_mode="points",
-    config={"displaylogo": False},
+    key=f"graph_chart_{token}", export=True, on_select=on_click, selection_mode="points",
 )
 
 inspector, exports = st.columns([3, 2], gap="large")
 with inspector:
     parts.node_panel(chosen, shown.graph, selected, layer, image)
-    st.caption(explain.TF_MODEL_GRAPH)
+    st.caption(explanations.TF_MODEL_GRAPH)
 with exports:
     parts.exports(chosen, state, shown.graph)

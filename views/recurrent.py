@@ -13,12 +13,13 @@ from views import _recurrent_memory as memory
 from views import _recurrent_tabs as tabs
 from views._live import live_training
 from views._models import keep
+from views._projector import explain
 from views._resources import session_owner
 from views._share import read_link, show_link_notices, write_link
 from views._tensorflow import require_tensorflow
 
 st.title("Recurrent networks")
-st.markdown(
+explain(
     "A recurrent network reads a sequence one step at a time and carries a **hidden state** from each step to the "
     "next: its memory of what it has read so far. Here you train one on a real series, on digits read row by row, "
     "or on text, and then watch that state change step by step."
