@@ -169,7 +169,7 @@ def _sample(dataset: datasets.Dataset, prefix: str, link: dict) -> Picked:
         else:
             st.warning(f"The link's test image {link['index']} does not exist for this class; image 0 is shown.")
     _clamp(index_key, len(candidates) - 1)
-    if random_column.button("Random", key=f"{prefix}_random"):
+    if random_column.button(":material/casino:", key=f"{prefix}_random", help="A random test image of this class"):
         st.session_state[index_key] = int(np.random.default_rng().integers(len(candidates)))
     index = int(index_column.number_input("Test image", 0, len(candidates) - 1, 0, key=index_key))
     test_index = int(candidates[index])

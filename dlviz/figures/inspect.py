@@ -174,7 +174,7 @@ def pooling_figure(feature_map: np.ndarray, windows: PoolWindows, pooled: np.nda
         go.Heatmap(z=feature_map, colorscale="Viridis", zmin=low, zmax=high, showscale=False,
                    hovertemplate="input row %{y}, col %{x}: %{z:.3f}<extra></extra>"),
         go.Heatmap(z=pooled, x0=offset + (sw - 1) / 2, dx=sw, y0=(sh - 1) / 2, dy=sh, colorscale="Viridis",
-                   zmin=low, zmax=high, texttemplate="%{z:.2f}" if pooled.size <= 100 else None,
+                   zmin=low, zmax=high, texttemplate="%{z:.3g}" if pooled.size <= 100 else None,
                    hovertemplate="pooled value %{z:.3f}<extra></extra>"),
     ]
     # Every window's outline in one trace of NaN-separated arrays (layout shapes and lists validate slowly).
@@ -202,7 +202,7 @@ def pixel_figure(pixel: PixelArithmetic, input_channel: int) -> go.Figure:
     for index, (values, scale) in enumerate(zip(parts, ("Viridis", DIVERGING, DIVERGING))):
         limit = float(np.abs(values).max()) or 1.0
         colour = {"zmin": -limit, "zmax": limit} if scale == DIVERGING else {}
-        traces.append(go.Heatmap(z=values, x0=index * size, colorscale=scale, texttemplate="%{z:.3f}", showscale=False,
+        traces.append(go.Heatmap(z=values, x0=index * size, colorscale=scale, texttemplate="%{z:.3g}", showscale=False,
                                  hovertemplate="%{z:.4f}<extra></extra>", **colour))
     traces.append(go.Scatter(x=[index * size + (size - 2) / 2 for index in range(3)], y=[-0.9] * 3, mode="text",
                              text=["input patch", "kernel", "patch × kernel"], hoverinfo="skip"))

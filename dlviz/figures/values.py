@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 import numpy as np
@@ -9,7 +10,7 @@ import plotly.graph_objects as go
 
 
 def value_heatmap(value: np.ndarray, title: str = "") -> go.Figure:
-    """A 2-D tensor as a heatmap with every value on hover (and written in, when small)."""
+    """A 2-D tensor as a heatmap with every value on hover (and written in, to 3 significant digits, when small)."""
     matrix = np.atleast_2d(value)
     show_text = matrix.size <= 100
     figure = go.Figure(
@@ -17,14 +18,15 @@ def value_heatmap(value: np.ndarray, title: str = "") -> go.Figure:
             z=matrix,
             colorscale="RdBu",
             zmid=0,
-            text=np.round(matrix, 3) if show_text else None,
-            texttemplate="%{text}" if show_text else None,
+            texttemplate="%{z:.3g}" if show_text else None,
             hovertemplate="row %{y}, col %{x}: %{z:.4g}<extra></extra>",
         )
     )
+    rows, columns = matrix.shape[:2]
     figure.update_layout(
-        title=title or None, height=min(120 + 32 * matrix.shape[0], 520), margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        yaxis={"autorange": "reversed", "title": "row"}, xaxis={"title": "column"},
+        title=title or None, height=min(120 + 32 * rows, 520), margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        yaxis={"autorange": "reversed", "title": "row", "tickmode": "linear", "tick0": 0, "dtick": max(1, math.ceil(rows / 12))},
+        xaxis={"title": "column", "tickmode": "linear", "tick0": 0, "dtick": max(1, math.ceil(columns / 16))},
     )
     return figure
 
