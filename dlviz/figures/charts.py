@@ -67,23 +67,28 @@ def class_counts_figure(counts: dict[str, int]) -> go.Figure:
     return figure
 
 
-def training_curves(history: list[dict[str, float]], epochs: int | None = None) -> go.Figure:
-    """Loss and accuracy per epoch, training and validation side by side."""
-    figure = make_subplots(rows=1, cols=2, subplot_titles=("Loss (lower is better)", "Accuracy (higher is better)"))
+CURVE_TITLES = {"accuracy": "Accuracy (higher is better)", "mae": "Mean absolute error (lower is better)",
+                "mse": "Mean squared error (lower is better)"}
+
+
+def training_curves(history: list[dict[str, float]], epochs: int | None = None, metric: str = "accuracy") -> go.Figure:
+    """Loss and a second metric (accuracy unless told) per epoch, training and validation side by side."""
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("Loss (lower is better)", CURVE_TITLES.get(metric, metric)))
     epoch_numbers = [row["epoch"] for row in history]
-    for column, metric in enumerate(("loss", "accuracy"), start=1):
+    for column, name in enumerate(("loss", metric), start=1):
         for prefix, label, colour in (("", "training", TRAIN_COLOUR), ("val_", "validation", VALIDATION_COLOUR)):
-            key = prefix + metric
+            key = prefix + name
             if history and key in history[0]:
                 figure.add_trace(
                     go.Scatter(x=epoch_numbers, y=[row.get(key) for row in history], mode="lines+markers",
                                name=label, legendgroup=label, showlegend=column == 1,
-                               line={"color": colour}, hovertemplate=f"epoch %{{x}}: {label} {metric} %{{y:.4f}}<extra></extra>"),
+                               line={"color": colour}, hovertemplate=f"epoch %{{x}}: {label} {name} %{{y:.4f}}<extra></extra>"),
                     row=1, col=column,
                 )
     upper = max(epochs or 1, len(history))
     figure.update_xaxes(title_text="epoch", range=[0.5, upper + 0.5], dtick=max(1, upper // 10))
-    figure.update_yaxes(range=[0, 1.02], row=1, col=2)
+    if metric == "accuracy":
+        figure.update_yaxes(range=[0, 1.02], row=1, col=2)
     figure.update_layout(height=320, margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h", "y": -0.25})
     return figure
 
