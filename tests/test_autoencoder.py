@@ -1,6 +1,7 @@
 """dlviz.networks.autoencoder against direct Keras calls, NumPy and scikit-learn."""
 
 import ast
+from dataclasses import replace
 
 import keras
 import numpy as np
@@ -196,13 +197,26 @@ def test_training_through_the_engine_learns_and_replays_snapshots(digits):
     np.testing.assert_allclose(ae.reconstruct(replayed, x[:5]), ae.reconstruct(model, x[:5]), rtol=1e-5, atol=1e-6)
     first = ae.at_epoch(model, run.snapshots[0])
     assert ae.reconstruction_error(first, digits.x_test).mean() > after
+    loaded = modelio.load_model(modelio.save_model(model, include_optimizer=False), "trained.keras")
+    np.testing.assert_array_equal(ae.reconstruct(loaded, x[:5]), ae.reconstruct(model, x[:5]))
     noisy_pass = np.asarray(model(x[:5], training=True))
     assert not np.allclose(noisy_pass, ae.reconstruct(model, x[:5]))  # the noise acts in training only
 
 
-def test_train_default_uses_the_engine_and_the_page_defaults(digits):
-    x = digits.x_train[:64]
+def test_train_default_uses_the_engine_and_the_page_defaults(digits, monkeypatch):
+    x = digits.x_train[:256]
+    assert ae.default_config((8, 8, 1)).epochs == 150  # bench/autoencoder.py measures the real thing
+    calls = []
+    real_train, real_config = training.train, ae.default_config
+
+    def counted(*args, **kwargs):
+        calls.append(args[2])
+        return real_train(*args, **kwargs)
+
+    monkeypatch.setattr(training, "train", counted)
+    monkeypatch.setattr(ae, "default_config", lambda shape, seed=0: replace(real_config(shape, seed), epochs=8))
     model = ae.train_default(x, 2, kind="dense")
+    assert calls and calls[0].learning_rate == real_config((8, 8, 1)).learning_rate
     assert ae.noise_level(model) == ae.DEFAULT_NOISE and ae.code_size(model) == 2
     untrained = ae.build_design((8, 8, 1), ae.default_design((8, 8, 1), 2, "dense"))
     assert ae.reconstruction_error(model, x).mean() < 0.8 * ae.reconstruction_error(untrained, x).mean()

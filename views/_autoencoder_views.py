@@ -102,7 +102,7 @@ def reconstructions_tab(current: modelio.CurrentModel, found: Derived) -> None:
     best, worst = st.columns(2)
     for column, picked, title in ((best, ranked[:6], "Best reconstructed"), (worst, ranked[::-1][:6], "Worst reconstructed")):
         column.plotly_chart(figures.image_rows_figure([x[picked], analysis.reconstructions[picked]], ["input", "output"],
-                                                      [f"{analysis.errors[i]:.4f}" for i in picked], title),
+                                                      [f"{analysis.errors[i]:.4f}" for i in picked], title, 440),
                             key=f"ae_{title.split()[0].lower()}")
     by_class = ae.errors_by_class(analysis.errors, current.dataset.y_test, current.dataset.num_classes)
     st.plotly_chart(figures.errors_by_class_figure(by_class, current.dataset.class_names, analysis.mse, pca), key="ae_by_class")
@@ -161,10 +161,12 @@ def code_space_tab(current: modelio.CurrentModel, found: Derived) -> None:
         if picked is not None and picked < len(dataset.x_test):
             st.caption(f"You clicked test image {picked}, a {text.markdown_safe(dataset.class_names[dataset.y_test[picked]])}; "
                        f"its own reconstruction error is {found.analysis.errors[picked]:.4f}.")
+    if "plane" not in found.extras:  # built once per model; a click only moves its marker
+        found.extras["plane"] = figures.code_plane_figure(plane.points[:count], dataset.y_test[:count],
+                                                          dataset.class_names, art, plane.extent(), plane_axes(plane))
     with chart:
-        st.plotly_chart(figures.code_plane_figure(plane.points[:count], dataset.y_test[:count], dataset.class_names, art,
-                                                  plane.extent(), plane_axes(plane), (u, v)),
-                        key=f"ae_plane_{token}", on_select=pick, selection_mode="points", config=figures.CONFIG)
+        st.plotly_chart(figures.move_marker(found.extras["plane"], (u, v)), key=f"ae_plane_{token}", on_select=pick,
+                        selection_mode="points", config=figures.CONFIG)
 
 
 def manifold_and_interpolation(current: modelio.CurrentModel, found: Derived) -> None:
@@ -228,7 +230,7 @@ def sweep_controls(current: modelio.CurrentModel, sizes: list[int]) -> None:
         test = current.dataset.x_test
         started = {}
         for size in sizes:
-            model = ae.build_design(current.dataset.input_shape, replace(design, code_size=size))
+            model = ae.build_design(current.dataset.input_shape, replace(design, code_size=size), seed=config.seed)
             started[size] = jobs.submit(_sweep_work(model, current.dataset.x_train, config, loss), epochs=config.epochs,
                                         evaluate=lambda run, model=model: float(np.mean(ae.reconstruction_error(model, test))),
                                         owner=session_owner(), label=f"Autoencoder code {size}")
@@ -287,7 +289,9 @@ def denoising_tab(current: modelio.CurrentModel, found: Derived) -> None:
 def elsewhere_tab(current: modelio.CurrentModel, found: Derived) -> None:
     st.markdown("The autoencoder is an ordinary Keras model made of two parts, `encoder` and `decoder`. Download it "
                 "(it loads back here, in Keras safe mode), or open it on the other pages.")
-    data = found.extras.get("bytes") or found.extras.setdefault("bytes", modelio.save_model(current.model))
+    if "bytes" not in found.extras:
+        found.extras["bytes"] = modelio.save_model(current.model, include_optimizer=False)
+    data = found.extras["bytes"]
     st.download_button("Download the autoencoder (.keras)", data, "dlviz_autoencoder.keras", key="ae_download")
     st.page_link("views/graphs.py", label="Its layer and op graphs in TensorFlow graphs", icon=":material/account_tree:",
                  query_params={"model": "Autoencoder"})

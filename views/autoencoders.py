@@ -45,7 +45,7 @@ write_link({"dataset": st.session_state.ae_dataset, "kind": design.kind, "code":
 
 def start_training() -> None:
     try:
-        model = ae.build_design(dataset.input_shape, design)
+        model = ae.build_design(dataset.input_shape, design, seed=config.seed)
         data = training.Data(dataset.x_train, dataset.x_train)  # the target is the input itself
         st.session_state.ae_job = jobs.start(model, data, config, training.reconstruct(loss), owner=session_owner(),
                                              label="Autoencoder")
@@ -96,6 +96,8 @@ if job is not None and not job.running and st.session_state.get("ae_adopted") is
         st.session_state.ae_recipe = (job.run.model, design_used, config_used, loss_used)
 if st.session_state.get("ae_job_error"):
     st.error(text.markdown_safe(st.session_state.ae_job_error, 600))
+elif job is not None and not job.running and job.run is not None and job.run.outcome == "stopped":
+    st.info(f"You stopped training after {job.run.finished_epochs} epoch(s); the partly trained autoencoder is shown below.")
 
 with st.expander("Or upload an autoencoder (.keras)"):
     build.uploaded_autoencoder(dataset)
@@ -105,8 +107,10 @@ if current is None:
     st.stop()
 keep("Autoencoder", current)
 encoder = ae.parts(current.model)[0]
-keep("Autoencoder encoder", modelio.CurrentModel(encoder, [f"code {i + 1}" for i in range(ae.code_size(current.model))],
-                                                 f"encoder of the {current.source}", current.dataset_name, None, current.dataset))
+if any(type(layer).__name__ == "Conv2D" for layer in encoder.layers):  # the CNN inspector can look inside it
+    keep("Autoencoder encoder", modelio.CurrentModel(encoder, [f"code {i + 1}" for i in range(ae.code_size(current.model))],
+                                                     f"encoder of the {current.source}", current.dataset_name, None,
+                                                     current.dataset))
 
 st.header("4 · What it learned")
 st.caption(f"{text.markdown_safe(current.source)} · code of {ae.code_size(current.model)} numbers · "

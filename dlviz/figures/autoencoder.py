@@ -37,19 +37,20 @@ def _picture(canvas: np.ndarray, hover: bool = False) -> go.BaseTraceType:
 
 
 def image_rows_figure(rows: list[np.ndarray], row_names: list[str], captions: list[str] | None = None,
-                      title: str = "", height: int | None = None) -> go.Figure:
+                      title: str = "", width: int = 800) -> go.Figure:
     """Several rows of images under each other (input above reconstruction, …), names on the left, a caption
-    under each column."""
-    count, size = rows[0].shape[0], rows[0].shape[1]
+    under each column. `width` is about how wide it will be drawn, so its height fits the pictures."""
+    size = rows[0].shape[1]
     gap = max(1, size // 4)
     canvas = tile_rows(rows, gap)
     cell = size + gap
     annotations = [dict(x=c * cell + size / 2, y=len(rows) * cell - gap + size * 0.35, text=plotly_safe(text),
                         showarrow=False, font={"size": 10}, xref="x", yref="y", yanchor="top")
                    for c, text in enumerate(captions or [])]
+    drawn_height = (canvas.shape[0] + (size * 0.9 if captions else 0)) * (width - 110) / canvas.shape[1]
     figure = go.Figure(_picture(canvas), layout={
-        "height": height or min(90 + 70 * len(rows) * max(1, 8 * size // max(count * size, 1)), 520),
-        "margin": {"l": 110, "r": 0, "t": 30 if title else 5, "b": 30 if captions else 5},
+        "height": int(min(max(drawn_height, 60), 600)) + (30 if title else 5) + 5,
+        "margin": {"l": 110, "r": 0, "t": 30 if title else 5, "b": 5},
         "title": plotly_safe(title) if title else None, "annotations": annotations, "plot_bgcolor": "white",
         "xaxis": {"visible": False, "range": [-0.5, canvas.shape[1] - 0.5]},
         "yaxis": {"autorange": "reversed", "scaleanchor": "x", "showgrid": False, "zeroline": False, "ticks": "",
@@ -81,11 +82,13 @@ def image_art(image: np.ndarray, max_side: int = 14) -> str:
 
 def code_plane_figure(points: np.ndarray, labels: np.ndarray, class_names: list[str], hover_art: list[str],
                       extent: tuple[tuple[float, float], tuple[float, float]], axis_titles: tuple[str, str],
-                      picked: tuple[float, float] | None = None, title: str = "") -> go.Figure:
+                      picked: tuple[float, float] = (0.0, 0.0), title: str = "") -> go.Figure:
     """Every test image's code as a dot coloured by class, over an invisible grid so that a click anywhere
-    selects a place in the plane (Streamlit reports selections of points only)."""
+    selects a place in the plane (Streamlit reports selections of points only). The last trace marks the
+    decoded place: move it with `move_marker` instead of building the figure again."""
     (u_low, u_high), (v_low, v_high) = extent
-    u, v = np.meshgrid(np.linspace(u_low, u_high, PLANE_GRID), np.linspace(v_low, v_high, PLANE_GRID))
+    u, v = np.meshgrid(np.linspace(u_low, u_high, PLANE_GRID, dtype=np.float32),
+                       np.linspace(v_low, v_high, PLANE_GRID, dtype=np.float32))
     traces = [go.Scatter(x=u.ravel(), y=v.ravel(), mode="markers", name="anywhere", showlegend=False,
                          marker={"size": 9, "opacity": 0, "color": "#888"}, hoverinfo="none",
                          selected={"marker": {"opacity": 0}}, unselected={"marker": {"opacity": 0}})]
@@ -101,9 +104,8 @@ def code_plane_figure(points: np.ndarray, labels: np.ndarray, class_names: list[
             text=[hover_art[i] for i in chosen], unselected={"marker": {"opacity": 0.85}},
             hovertemplate=f"class {name} · test image %{{customdata[0]}}<br>(%{{x:.2f}}, %{{y:.2f}})<br>%{{text}}<extra></extra>",
         ))
-    if picked is not None:
-        traces.append(go.Scatter(x=[picked[0]], y=[picked[1]], mode="markers", name="decoded", hoverinfo="skip",
-                                 marker={"symbol": "x-thin", "size": 18, "line": {"width": 3, "color": "black"}}))
+    traces.append(go.Scatter(x=[picked[0]], y=[picked[1]], mode="markers", name="decoded", hoverinfo="skip",
+                             marker={"symbol": "x-thin", "size": 18, "line": {"width": 3, "color": "black"}}))
     figure = go.Figure(traces, layout={
         "height": 520, "margin": {"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
         "title": plotly_safe(title) if title else None, "clickmode": "event+select", "dragmode": "pan",
@@ -112,6 +114,12 @@ def code_plane_figure(points: np.ndarray, labels: np.ndarray, class_names: list[
         "yaxis": {"title": axis_titles[1], "range": [v_low, v_high], "zeroline": False},
         "legend": {"title": {"text": "class"}, "itemsizing": "constant"}, "plot_bgcolor": "#f7f7f7",
     })
+    return figure
+
+
+def move_marker(figure: go.Figure, picked: tuple[float, float]) -> go.Figure:
+    """The code plane with its 'decoded' marker moved (in place: the rest of the figure is reused)."""
+    figure.data[-1].update(x=[float(picked[0])], y=[float(picked[1])])
     return figure
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+import weakref
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -66,14 +67,14 @@ DENSE_WEIGHTS_BUDGET = 1_200_000  # the largest default weight matrix next to th
 
 
 def default_hidden(kind: str, input_shape: tuple[int, ...]) -> tuple[int, ...]:
-    """The default layers for an image size. Convolutional: 32 filters at full size, then 64 per halving, halving
-    while the size stays even and at least 4 (8×8: 32, 64; 28×28: 32, 64, 64). Dense: 256 and 128 units, fewer for
+    """The default layers for an image size. Convolutional: 16 filters at full size, then 32 per halving, halving
+    while the size stays even and at least 4 (8×8: 16, 32; 28×28: 16, 32, 32). Dense: 256 and 128 units, fewer for
     big images, so the first weight matrix stays small."""
     if kind == "conv":
         height, width, halvings = int(input_shape[0]), int(input_shape[1]), 0
         while height % 2 == 0 and width % 2 == 0 and min(height, width) // 2 >= 4 and halvings < 4:
             height, width, halvings = height // 2, width // 2, halvings + 1
-        return (32,) + (64,) * halvings
+        return (16,) + (32,) * halvings
     units = 256
     while units > 16 and math.prod(input_shape) * units > DENSE_WEIGHTS_BUDGET:
         units //= 2
@@ -85,17 +86,19 @@ def _default_dense_units(input_shape: tuple[int, ...], filters: tuple[int, ...],
     for _ in filters[1:]:
         height, width = (math.ceil(height / 2), math.ceil(width / 2)) if downsampling == "stride" else (height // 2, width // 2)
     maps = max(1, height * width * (filters[-1] if filters else 1))
-    units = 256
+    units = 128
     while units > 16 and maps * units > DENSE_WEIGHTS_BUDGET:
         units //= 2
     return units
 
 
 def default_design(input_shape: tuple[int, ...], code_size: int = 2, kind: str = "conv") -> Design:
-    """The page's default for images of this shape: a convolutional autoencoder trained with a little input noise.
+    """The page's default for images of this shape: a small convolutional autoencoder trained with a little input
+    noise. On the 8×8 digits: 16 filters at 8×8, 32 at 4×4, a dense layer of 128, the code, and back.
 
-    The noise (σ = 0.2, active only while training) is what lets it generalise from 1,438 training digits:
-    without it the network memorises them and its test error is only a little better than PCA's."""
+    The convolutions share their weights across the image, so the network needs fewer weights to describe strokes;
+    the noise (σ = 0.2, active only while training) keeps it from memorising its 1,294 training digits. A plain
+    dense autoencoder without them, trained for the same time, is about as good as PCA on unseen digits."""
     return Design(kind=kind, code_size=code_size, denoising=DEFAULT_NOISE).resolved(input_shape)
 
 
@@ -347,10 +350,12 @@ def build(input_shape: tuple[int, ...], code_size: int, kind: str = "dense", hid
     return build_design(input_shape, design)
 
 
-def build_design(input_shape: tuple[int, ...], design: Design):
-    """The autoencoder for a `Design` (see `build`)."""
+def build_design(input_shape: tuple[int, ...], design: Design, seed: int | None = None):
+    """The autoencoder for a `Design` (see `build`); with a seed, its starting weights are reproducible."""
     rows = plan(input_shape, design)
     shape, design = rows[0].output_shape, design.resolved(input_shape)
+    if seed is not None:
+        keras.utils.set_random_seed(seed)
     encoder = keras.Sequential([keras.Input(shape, name="image")] + [_layer(r) for r in rows if r.part == "encoder"],
                                name="encoder")
     decoder = keras.Sequential([keras.Input((design.code_size,), name="code")]
@@ -419,7 +424,7 @@ def train_default(x_train: np.ndarray, code_size: int, kind: str = "conv", seed:
     """Train the page's default autoencoder for this code size, with the page's default settings, through the
     project's training engine; returns the trained model."""
     x_train = np.asarray(x_train, dtype=np.float32)
-    model = build_design(x_train.shape[1:], default_design(x_train.shape[1:], code_size, kind))
+    model = build_design(x_train.shape[1:], default_design(x_train.shape[1:], code_size, kind), seed=seed)
     training.train(model, training.Data(x_train, x_train), default_config(x_train.shape[1:], seed),
                    training.reconstruct(DEFAULT_LOSS))
     return model
@@ -476,17 +481,32 @@ def _images(model: Any, x: Any) -> np.ndarray:
     return x
 
 
-def _run(part: Any, x: np.ndarray) -> np.ndarray:
+_compiled: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _graph(part: Any):
+    """The encoder's or decoder's inference as one compiled graph, traced once per part and reused for every
+    batch size: a click in the code plane then costs a millisecond or two instead of an eager pass."""
+    compiled = _compiled.get(part)
+    if compiled is None:
+        held = weakref.ref(part)  # the compiled function must not keep the model alive
+        spec = tf.TensorSpec([None, *part.input_shape[1:]], tf.float32)
+        compiled = _compiled[part] = tf.function(lambda batch: held()(batch, training=False), input_signature=[spec])
+    return compiled
+
+
+def _run(part: Any, x: np.ndarray, compiled: bool = False) -> np.ndarray:
     """Inference (noise off) in batches: a direct call, which for small inputs is much faster than predict()."""
     if len(x) == 0:
         return np.zeros((0, *part.output_shape[1:]), dtype=np.float32)
-    outputs = [np.asarray(part(tf.constant(x[start:start + BATCH]), training=False)) for start in range(0, len(x), BATCH)]
+    call = _graph(part) if compiled else (lambda batch: part(batch, training=False))
+    outputs = [np.asarray(call(tf.constant(x[start:start + BATCH]))) for start in range(0, len(x), BATCH)]
     return np.concatenate(outputs).astype(np.float32)
 
 
 def encode(model: Any, x: Any) -> np.ndarray:
     """The code of every image: (N, code_size)."""
-    return _run(parts(model)[0], _images(model, x))
+    return _run(parts(model)[0], _images(model, x), compiled=True)
 
 
 def decode(model: Any, codes: Any) -> np.ndarray:
@@ -500,7 +520,7 @@ def decode(model: Any, codes: Any) -> np.ndarray:
         raise AutoencoderError(f"The decoder takes codes of {size} numbers; got an array of shape {codes.shape}.")
     if not np.all(np.isfinite(codes)):
         raise AutoencoderError("A code must be finite numbers (no NaN or infinity).")
-    return _run(decoder, codes)
+    return _run(decoder, codes, compiled=True)
 
 
 def reconstruct(model: Any, x: Any) -> np.ndarray:
