@@ -45,7 +45,7 @@ def metric(app: AppTest, label: str) -> str:
 def small_settings(app: AppTest, epochs: int = 2) -> None:
     app.text_input(key=HIDDEN).input("8, 16").run()
     app.number_input(key="ae_dense_units_8x8x1").set_value(32).run()
-    app.number_input(key="ae_epochs_150").set_value(epochs).run()
+    app.number_input(key="ae_epochs_120").set_value(epochs).run()
 
 
 def train(app: AppTest) -> None:

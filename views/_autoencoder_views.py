@@ -216,7 +216,8 @@ def sweep_results(current: modelio.CurrentModel) -> dict[int, float]:
     sweep = st.session_state.get("ae_sweep")
     if not sweep or sweep["model"] is not current.model:
         return {}
-    return {size: job.evaluation for size, job in sweep["jobs"].items() if job.status == "done" and job.evaluation is not None}
+    return {size: job.evaluation for size, job in sweep["jobs"].items()
+            if job.status == "done" and job.evaluation is not None and job.run.outcome == "finished"}
 
 
 def sweep_controls(current: modelio.CurrentModel, sizes: list[int]) -> None:
@@ -250,6 +251,8 @@ def sweep_progress() -> None:
     states = list(sweep["jobs"].items())
     done = sum(not job.running for _, job in states)
     st.progress(float(np.mean([job.progress for _, job in states])), f"{done} of {len(states)} code sizes trained")
+    if done < len(states):
+        st.button("Stop the comparison", key="ae_sweep_stop", on_click=lambda: [job.request_stop() for _, job in states])
     for size, job in states:
         if job.status == "failed":
             st.error(f"Code size {size}: {text.markdown_safe(job.error)}")

@@ -40,7 +40,8 @@ design, rows = build.pick_design(dataset)
 
 st.header("3 · Train")
 config, loss = build.pick_training(dataset)
-write_link({"dataset": st.session_state.ae_dataset, "kind": design.kind, "code": design.code_size, "loss": loss})
+write_link({"dataset": st.session_state.ae_dataset if st.session_state.ae_dataset != build.UPLOAD else None,
+            "kind": design.kind, "code": design.code_size, "loss": loss})
 
 
 def start_training() -> None:

@@ -105,7 +105,7 @@ def default_design(input_shape: tuple[int, ...], code_size: int = 2, kind: str =
 def default_config(input_shape: tuple[int, ...], seed: int = 0) -> training.TrainConfig:
     """The page's default training settings for images of this shape: small images get more epochs."""
     pixels = math.prod(input_shape[:2])
-    epochs = 150 if pixels <= 64 else 25 if pixels <= 32 * 32 else 10
+    epochs = 120 if pixels <= 64 else 25 if pixels <= 32 * 32 else 10
     return training.TrainConfig(epochs=epochs, batch_size=64, learning_rate=2e-3, optimizer="adam",
                                 validation_split=0.1, seed=seed)
 
