@@ -229,3 +229,18 @@ def test_the_sparse_penalty_is_the_l1_norm_of_the_code(digits):
     penalty = sum(float(loss) for loss in model.losses)
     assert penalty == pytest.approx(0.5 * np.abs(ae.encode(model, x)).sum() / len(x), rel=1e-4)
     assert not small("dense", code=3).losses
+
+
+def test_the_graphs_page_and_the_inspector_can_read_it(digits):
+    from dlviz.cnn import inspect
+    from dlviz.graphs import explorer
+
+    model = small("conv")
+    step = explorer.build(model, "train").graph
+    assert any(node.startswith("mean_squared_error") for node in step)  # trained against its own input
+    assert any("gradient" in node.lower() for node in step)
+    assert explorer.build(model, "op").graph.number_of_nodes() > 10
+    encoder = model.get_layer("encoder")
+    inspect.check_model(encoder)  # its convolutions open in "Look inside a CNN"
+    passed = inspect.forward(encoder, digits.x_test[0])
+    np.testing.assert_allclose(passed.probabilities, ae.encode(model, digits.x_test[:1])[0], rtol=1e-4, atol=1e-5)

@@ -1,6 +1,6 @@
 """The autoencoder page's second half: one small function per tab, each reading the trained model's analysis."""
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import streamlit as st
@@ -9,8 +9,6 @@ from dlviz import text
 from dlviz.data import modelio
 from dlviz.figures import autoencoder as figures
 from dlviz.networks import autoencoder as ae
-from dlviz.training import jobs, training
-from views._resources import session_owner
 
 SHOWN = 12  # test images in the reconstruction rows
 MAX_PLANE_POINTS = 1000
@@ -31,12 +29,6 @@ PLANE_TEXT = ("Click anywhere in the plane, not only on a dot: the decoder turns
 INTERPOLATION_TEXT = (
     "Walking in a straight line from one image's code to another's and decoding each step gives images that "
     "stay digit-like as they morph; blending the pixels directly only fades one picture into the other."
-)
-PCA_TEXT = (
-    "PCA is the best **linear** code: it keeps the directions along which the training images vary most, "
-    "and rebuilds each image as a weighted sum of them. An autoencoder with linear layers and MSE would learn "
-    "the same thing. Its non-linear layers earn their keep only if, with the same number of numbers, it "
-    "rebuilds unseen images clearly better than PCA does."
 )
 DENOISING_TEXT = (
     "A **denoising** autoencoder is shown noisy inputs while training but scored against the clean images. "
@@ -97,13 +89,13 @@ def reconstructions_tab(current: modelio.CurrentModel, found: Derived) -> None:
     st.markdown(comparison_sentence(analysis.mse / pca))
     shown = np.arange(min(SHOWN, len(x)))
     st.plotly_chart(figures.image_rows_figure([x[shown], analysis.reconstructions[shown]], ["input", "reconstruction"],
-                                              [f"{e:.4f}" for e in analysis.errors[shown]]), key="ae_reconstructions")
+                                              [f"{e:.4f}" for e in analysis.errors[shown]]), key="ae_reconstructions", config=figures.STILL)
     ranked = analysis.ranked()
     best, worst = st.columns(2)
     for column, picked, title in ((best, ranked[:6], "Best reconstructed"), (worst, ranked[::-1][:6], "Worst reconstructed")):
         column.plotly_chart(figures.image_rows_figure([x[picked], analysis.reconstructions[picked]], ["input", "output"],
                                                       [f"{analysis.errors[i]:.4f}" for i in picked], title, 440),
-                            key=f"ae_{title.split()[0].lower()}")
+                            key=f"ae_{title.split()[0].lower()}", config=figures.STILL)
     by_class = ae.errors_by_class(analysis.errors, current.dataset.y_test, current.dataset.num_classes)
     st.plotly_chart(figures.errors_by_class_figure(by_class, current.dataset.class_names, analysis.mse, pca), key="ae_by_class")
     run = current.run
@@ -116,7 +108,7 @@ def reconstructions_tab(current: modelio.CurrentModel, found: Derived) -> None:
             replays[epoch] = ae.at_epoch(current.model, run.snapshots[run.snapshot_epochs.index(epoch)])
         then = ae.reconstruct(replays[epoch], x[shown])
         st.plotly_chart(figures.image_rows_figure([x[shown], then], ["input", f"epoch {epoch}"],
-                                                  [f"{e:.4f}" for e in ae.per_image_mse(x[shown], then)]), key="ae_replay")
+                                                  [f"{e:.4f}" for e in ae.per_image_mse(x[shown], then)]), key="ae_replay", config=figures.STILL)
 
 
 def plane_axes(plane: ae.Plane) -> tuple[str, str]:
@@ -155,7 +147,7 @@ def code_space_tab(current: modelio.CurrentModel, found: Derived) -> None:
         v = right.number_input("v (up)", -1e4, 1e4, step=0.1, format="%.3f", key=v_key)
         code = plane.to_code([u, v])
         st.plotly_chart(figures.image_figure(ae.decode(current.model, code)[0], f"decoded at ({u:.2f}, {v:.2f})", 240),
-                        key="ae_decoded")
+                        key="ae_decoded", config=figures.STILL)
         st.caption("Code: " + ", ".join(f"{value:.2f}" for value in code[:16]) + (" …" if code.size > 16 else ""))
         picked = st.session_state.get(index_key)
         if picked is not None and picked < len(dataset.x_test):
@@ -171,12 +163,13 @@ def code_space_tab(current: modelio.CurrentModel, found: Derived) -> None:
 
 def manifold_and_interpolation(current: modelio.CurrentModel, found: Derived) -> None:
     st.subheader("The whole plane, decoded")
-    st.caption("The decoder's image at each place of a regular grid over the plane above (same axes).")
+    st.caption("The decoder's image at each place of a regular grid over the area of the plane above where the "
+               "test images' codes lie (the axes are the plane's).")
     plane = found.analysis.plane
     if "manifold" not in found.extras:
         found.extras["manifold"] = ae.manifold(current.model, plane, 12)
     grid = found.extras["manifold"]
-    st.plotly_chart(figures.manifold_figure(grid.images, grid.u, grid.v, plane_axes(plane)), key="ae_manifold")
+    st.plotly_chart(figures.manifold_figure(grid.images, grid.u, grid.v, plane_axes(plane)), key="ae_manifold", config=figures.STILL)
     st.subheader("Interpolate between two test images")
     st.markdown(INTERPOLATION_TEXT)
     x, labels = current.dataset.x_test, current.dataset.y_test
@@ -187,87 +180,7 @@ def manifold_and_interpolation(current: modelio.CurrentModel, found: Derived) ->
     steps = columns[2].slider("Steps", 3, 16, 8, key="ae_steps")
     walk = ae.interpolate(current.model, x[int(first)], x[int(second)], int(steps))
     st.plotly_chart(figures.image_rows_figure([walk.through_code, walk.cross_fade], ["through the code", "pixel cross-fade"],
-                                              [f"{w:.2f}" for w in walk.weights]), key="ae_interpolation")
-
-
-def pca_tab(current: modelio.CurrentModel, found: Derived) -> None:
-    st.markdown(PCA_TEXT)
-    dataset, analysis = current.dataset, found.analysis
-    size = ae.code_size(current.model)
-    if size >= min(len(dataset.x_train), int(np.prod(dataset.input_shape))):
-        st.warning("PCA cannot keep that many components for this data.")
-        return
-    pca_images = found.extras.get("pca_images")
-    if pca_images is None:
-        pca_images = found.extras["pca_images"] = ae.pca_reconstruct(dataset.x_train, dataset.x_test[:SHOWN], size)
-    shown = np.arange(len(pca_images))
-    st.plotly_chart(figures.image_rows_figure(
-        [dataset.x_test[shown], analysis.reconstructions[shown], pca_images],
-        ["original", f"autoencoder {analysis.mse:.4f}", f"PCA {pca_mse(current, found, size):.4f}"]), key="ae_vs_pca")
-    sizes = [s for s in ae.CODE_SIZES if s < min(len(dataset.x_train), int(np.prod(dataset.input_shape)))]
-    pca = {s: pca_mse(current, found, s) for s in sorted({*sizes, size})}
-    points = {size: analysis.mse, **sweep_results(current)}
-    st.plotly_chart(figures.pca_curve_figure(pca, points, size), key="ae_pca_curve")
-    st.markdown(comparison_sentence(analysis.mse / pca[size]))
-    sweep_controls(current, sizes)
-
-
-def sweep_results(current: modelio.CurrentModel) -> dict[int, float]:
-    sweep = st.session_state.get("ae_sweep")
-    if not sweep or sweep["model"] is not current.model:
-        return {}
-    return {size: job.evaluation for size, job in sweep["jobs"].items()
-            if job.status == "done" and job.evaluation is not None and job.run.outcome == "finished"}
-
-
-def sweep_controls(current: modelio.CurrentModel, sizes: list[int]) -> None:
-    recipe = st.session_state.get("ae_recipe")
-    if recipe is None or recipe[0] is not current.model:
-        st.caption("Train an autoencoder on this page to compare it with PCA at every code size.")
-        return
-    _, design, config, loss = recipe
-
-    def start() -> None:
-        test = current.dataset.x_test
-        started = {}
-        for size in sizes:
-            model = ae.build_design(current.dataset.input_shape, replace(design, code_size=size), seed=config.seed)
-            started[size] = jobs.submit(_sweep_work(model, current.dataset.x_train, config, loss), epochs=config.epochs,
-                                        evaluate=lambda run, model=model: float(np.mean(ae.reconstruction_error(model, test))),
-                                        owner=session_owner(), label=f"Autoencoder code {size}")
-        st.session_state.ae_sweep = {"model": current.model, "jobs": started}
-
-    sweep = st.session_state.get("ae_sweep")
-    running = bool(sweep and any(job.running for job in sweep["jobs"].values()))
-    st.button(f"Train the same autoencoder at code sizes {', '.join(map(str, sizes))}", on_click=start,
-              disabled=running, key="ae_sweep_start",
-              help="Same architecture and settings, one training per code size, queued with everyone's trainings.")
-    if sweep and sweep["model"] is current.model:
-        st.fragment(run_every=1.0 if running else None)(sweep_progress)()
-
-
-def sweep_progress() -> None:
-    sweep = st.session_state.get("ae_sweep")
-    states = list(sweep["jobs"].items())
-    done = sum(not job.running for _, job in states)
-    st.progress(float(np.mean([job.progress for _, job in states])), f"{done} of {len(states)} code sizes trained")
-    if done < len(states):
-        st.button("Stop the comparison", key="ae_sweep_stop", on_click=lambda: [job.request_stop() for _, job in states])
-    for size, job in states:
-        if job.status == "failed":
-            st.error(f"Code size {size}: {text.markdown_safe(job.error)}")
-    if done == len(states) and st.session_state.get("ae_sweep_shown") is not sweep:
-        st.session_state.ae_sweep_shown = sweep
-        st.rerun(scope="app")
-
-
-def _sweep_work(model, x_train, config, loss):
-    config = replace(config, snapshot_limit=2)  # only the curve is kept
-
-    def work(hooks: training.Hooks) -> training.TrainingRun:
-        return training.train(model, training.Data(x_train, x_train), config, training.reconstruct(loss),
-                              on_epoch=hooks.on_epoch, on_batch=hooks.on_batch, stop=hooks.stop)
-    return work
+                                              [f"{w:.2f}" for w in walk.weights]), key="ae_interpolation", config=figures.STILL)
 
 
 def denoising_tab(current: modelio.CurrentModel, found: Derived) -> None:
@@ -282,11 +195,14 @@ def denoising_tab(current: modelio.CurrentModel, found: Derived) -> None:
     clean = current.dataset.x_test[:8]
     noisy = ae.add_noise(clean, strength, seed=1)
     cleaned = ae.reconstruct(current.model, noisy)
-    columns = st.columns(2)
+    columns = st.columns(3)
     columns[0].metric("Noisy input vs. clean (MSE)", f"{np.mean(ae.per_image_mse(noisy, clean)):.4f}")
     columns[1].metric("Autoencoder output vs. clean (MSE)", f"{np.mean(ae.per_image_mse(cleaned, clean)):.4f}")
+    columns[2].metric("Its error on clean inputs (MSE)", f"{np.mean(found.analysis.errors[:len(clean)]):.4f}")
+    st.caption("The output can never be sharper than what the code keeps of a clean image (the third number): "
+               "with a short code, what it removes shows best at stronger noise.")
     st.plotly_chart(figures.image_rows_figure([noisy, cleaned, clean], ["noisy input", "output", "clean original"]),
-                    key="ae_denoising")
+                    key="ae_denoising", config=figures.STILL)
 
 
 def elsewhere_tab(current: modelio.CurrentModel, found: Derived) -> None:

@@ -8,6 +8,7 @@ from dlviz.figures import charts
 from dlviz.networks import autoencoder as ae
 from dlviz.training import jobs, training
 from views import _autoencoder_build as build
+from views import _autoencoder_pca as versus
 from views import _autoencoder_views as show
 from views._models import keep
 from views._resources import session_owner
@@ -118,7 +119,7 @@ st.caption(f"{text.markdown_safe(current.source)} · code of {ae.code_size(curre
            f"{current.model.count_params():,} parameters · tested on the {len(current.dataset.x_test):,} "
            f"{text.markdown_safe(current.dataset.name)} test images it never trained on.")
 found = show.derived(current)
-tabs = {"Reconstructions": show.reconstructions_tab, "Code space": show.code_space_tab, "Against PCA": show.pca_tab,
+tabs = {"Reconstructions": show.reconstructions_tab, "Code space": show.code_space_tab, "Against PCA": versus.pca_tab,
         "Denoising": show.denoising_tab, "Save & open elsewhere": show.elsewhere_tab}
 for tab, view in zip(st.tabs(list(tabs)), tabs.values()):
     with tab:

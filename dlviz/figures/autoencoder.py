@@ -16,6 +16,7 @@ PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
 ART = " ░▒▓█"  # light to dark cells of the hover image
 PLANE_GRID = 48  # invisible points per side that make every place in the code plane clickable
 CONFIG = {"displaylogo": False}
+STILL = {"displayModeBar": False}  # pictures: no toolbar over the images
 
 
 def tile_rows(rows: list[np.ndarray], gap: int) -> np.ndarray:
@@ -132,10 +133,11 @@ def manifold_figure(images: np.ndarray, u: np.ndarray, v: np.ndarray, axis_title
     ticks = list(range(0, columns, max(1, columns // 6)))
     figure = go.Figure(_picture(canvas), layout={
         "height": 520, "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
-        "xaxis": {"title": axis_titles[0], "tickvals": [c * cell + size / 2 for c in ticks],
+        "xaxis": {"title": axis_titles[0], "tickvals": [c * cell + size / 2 for c in ticks], "constrain": "domain",
                   "ticktext": [f"{u[c]:.2f}" for c in ticks], "showgrid": False, "zeroline": False},
         "yaxis": {"title": axis_titles[1], "autorange": "reversed", "scaleanchor": "x", "showgrid": False,
-                  "zeroline": False, "tickvals": [r * cell + size / 2 for r in ticks], "ticktext": [f"{v[r]:.2f}" for r in ticks]},
+                  "constrain": "domain", "zeroline": False, "tickvals": [r * cell + size / 2 for r in ticks],
+                  "ticktext": [f"{v[r]:.2f}" for r in ticks]},
     })
     return figure
 

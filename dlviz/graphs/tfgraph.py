@@ -182,6 +182,8 @@ def trace_keras(model: Any, training: bool = False) -> Any:
         return tf.function(lambda images: model(images, training=False)).get_concrete_function(spec)
     optimizer = keras.optimizers.Adam(1e-3)
     optimizer.build(model.trainable_variables)
+    if tuple(model.outputs[0].shape[1:]) == tuple(model.inputs[0].shape[1:]):
+        return _trace_reconstruction_step(model, optimizer, spec)  # an autoencoder: its target is its input
     loss_function = keras.losses.SparseCategoricalCrossentropy()
 
     def train_step(images, labels):
@@ -193,6 +195,20 @@ def trace_keras(model: Any, training: bool = False) -> Any:
 
     labels = tf.TensorSpec([None], tf.int32, name="labels")
     return tf.function(train_step).get_concrete_function(spec, labels)
+
+
+def _trace_reconstruction_step(model: Any, optimizer: Any, spec: Any) -> Any:
+    """One training step of a model that rebuilds its input (mean squared error against the images themselves)."""
+    loss_function = keras.losses.MeanSquaredError()
+
+    def train_step(images):
+        with tf.GradientTape() as tape:
+            loss = loss_function(images, model(images, training=True))
+        gradients = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        return loss
+
+    return tf.function(train_step).get_concrete_function(spec)
 
 
 def from_keras(model: Any, level: str = "op", training: bool = False) -> nx.DiGraph:

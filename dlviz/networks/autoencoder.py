@@ -430,6 +430,16 @@ def train_default(x_train: np.ndarray, code_size: int, kind: str = "conv", seed:
     return model
 
 
+def training_work(model: Any, x_train: np.ndarray, config: training.TrainConfig, loss: str = DEFAULT_LOSS):
+    """Training of an autoencoder as work for the job queue (`jobs.submit`): the target is the input itself."""
+    data, task = training.Data(x_train, x_train), training.reconstruct(loss)
+
+    def work(hooks: training.Hooks) -> training.TrainingRun:
+        return training.train(model, data, config, task, on_epoch=hooks.on_epoch, on_batch=hooks.on_batch, stop=hooks.stop)
+
+    return work
+
+
 # -- reading a trained model ---------------------------------------------------------------------
 def parts(model: Any) -> tuple[Any, Any]:
     """The encoder and decoder of an autoencoder; a model without them is explained."""
