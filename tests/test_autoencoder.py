@@ -244,3 +244,12 @@ def test_the_graphs_page_and_the_inspector_can_read_it(digits):
     inspect.check_model(encoder)  # its convolutions open in "Look inside a CNN"
     passed = inspect.forward(encoder, digits.x_test[0])
     np.testing.assert_allclose(passed.probabilities, ae.encode(model, digits.x_test[:1])[0], rtol=1e-4, atol=1e-5)
+
+
+def test_parts_that_are_not_sub_models_are_refused():
+    inputs = keras.Input((8, 8, 1))
+    code = keras.layers.Dense(3, name="encoder")(keras.layers.Flatten()(inputs))
+    outputs = keras.layers.Reshape((8, 8, 1))(keras.layers.Dense(64, name="decoder")(code))
+    with pytest.raises(ae.AutoencoderError):
+        ae.check(keras.Model(inputs, outputs))
+    ae.check(small("dense"))

@@ -457,10 +457,15 @@ def check(model: Any) -> None:
     encoder, decoder = parts(model)
     try:
         image = tuple(model.input_shape[1:])
-        code = tuple(encoder.output_shape[1:])
-        back = tuple(decoder.output_shape[1:])
+        code, code_in = tuple(encoder.output_shape[1:]), tuple(decoder.input_shape[1:])
+        back, seen = tuple(decoder.output_shape[1:]), tuple(encoder.input_shape[1:])
+        encoder.layers, decoder.layers  # noqa: B018 - each part must be a model of its own
     except (AttributeError, TypeError, ValueError):
-        raise AutoencoderError("The model's encoder and decoder have no fixed shapes this page can read.") from None
+        raise AutoencoderError("The model's encoder and decoder must be sub-models with fixed shapes; this page "
+                               "cannot read these.") from None
+    if seen != image or code_in != code:
+        raise AutoencoderError(f"The encoder takes {seen} and makes {code}, the decoder takes {code_in}: they do not "
+                               "chain into one autoencoder of the model's input.")
     if len(image) != 3 or None in image:
         raise AutoencoderError(f"This autoencoder takes {image}; this page reads image autoencoders (height, width, channels).")
     if len(code) != 1 or not code[0]:
