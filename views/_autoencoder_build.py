@@ -12,6 +12,7 @@ from dlviz.figures import charts
 from dlviz.networks import autoencoder as ae
 from dlviz.training import training
 from views._resources import shipped_dataset
+from views._uploads import uploaded_dataset
 
 UPLOAD = "Your own images (zip or .npz)"
 LOSSES = {"mse": "mean squared error", "binary_crossentropy": "binary cross-entropy"}
@@ -25,14 +26,7 @@ def pick_dataset() -> datasets.Dataset | None:
         if name == UPLOAD:
             upload = st.file_uploader("A zip with one folder per class, or an .npz with arrays x and y",
                                       type=["zip", "npz"], key="ae_data_upload")
-            if upload is not None and st.session_state.get("ae_uploaded_name") != (upload.name, upload.size):
-                try:
-                    reader = datasets.from_npz if upload.name.lower().endswith(".npz") else datasets.from_zip
-                    st.session_state.ae_user_dataset = reader(upload.getvalue(), upload.name)
-                    st.session_state.ae_uploaded_name = (upload.name, upload.size)
-                except datasets.DatasetError as error:
-                    st.error(f"**{text.markdown_safe(upload.name)}** cannot be used: {text.markdown_safe(error)}")
-            dataset = st.session_state.get("ae_user_dataset")
+            dataset = uploaded_dataset(upload, "ae_user_dataset")
             if dataset is None:
                 st.info("Upload a zip (one folder of images per class) or an .npz to use your own pictures.")
                 return None
