@@ -179,3 +179,17 @@ def test_own_images_and_a_bad_file_that_keeps_them():
     app.file_uploader(key="ae_data_upload").set_value(("bad.zip", b"not a zip", "application/zip")).run()
     assert "not a readable zip" in app.error[0].value
     assert app.session_state["ae_user_dataset"].input_shape == (12, 12, 1)
+
+
+def test_stop_keeps_the_partly_trained_autoencoder():
+    app = open_page("views/autoencoders.py")
+    small_settings(app, epochs=400)
+    app.button(key="ae_train").click().run()
+    job = app.session_state["ae_job"]
+    app.button(key="ae_stop").click().run()
+    assert job.wait(300)
+    app.run()
+    assert not app.exception
+    assert job.run.outcome == "stopped" and job.run.finished_epochs < 400
+    assert any("You stopped training after" in info.value for info in app.info)
+    assert app.session_state["ae_current"].model is job.run.model
