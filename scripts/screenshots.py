@@ -12,7 +12,7 @@ PAGES = {"home": "", "playground": "playground", "train": "train", "inspect": "i
          "graphs_stage": "graphs?arch=ResNet50&view=layer", "graphs_block": "graphs?arch=ResNet50&view=layer",
          "recurrent": "recurrent", "why": "why?model=demo&class=3&index=1&method=gradcam", "inspect_drawing": "inspect",
          "playground_tensorflow": "playground?preset=" + quote("TensorFlow 1 code: the notes' first example in a session"),
-         "boltzmann": "boltzmann"}
+         "boltzmann": "boltzmann", "autoencoders": "autoencoders"}
 SEVEN = [[(60, 50), (170, 50), (100, 190)], [(85, 122), (160, 122)]]  # a 7 with a bar across, drawn with the mouse
 
 
@@ -63,6 +63,13 @@ def main() -> None:
             if name.startswith("graphs"):
                 page.get_by_text("in TensorFlow's graph; showing").wait_for(timeout=240_000)
                 open_groups(page, OPEN.get(name, []))
+            if name == "autoencoders":  # train the default autoencoder, then show its code space
+                page.get_by_role("button", name="Train", exact=True).click()
+                page.get_by_text("What it learned").wait_for(timeout=900_000)
+                page.get_by_role("tab", name="Code space").click()
+                page.get_by_text("decoded at (").wait_for(timeout=60_000)
+                page.get_by_role("tab", name="Code space").evaluate("tab => tab.scrollIntoView({block: 'start'})")
+                page.wait_for_timeout(1000)
             page.wait_for_timeout(1500)
             page.screenshot(path=str(out / f"{name}.png"), full_page=True)
             print(out / f"{name}.png")
