@@ -31,9 +31,9 @@ PAGE_READY = {
     "inspect": "Overview: every layer, left to right",
     "why": "Explain the class",
     "graphs": "edges in TensorFlow's graph",
-    "autoencoders": "This page is being built.",
+    "autoencoders": "3 · Train",
     "recurrent": "2 · Train",
-    "boltzmann": "This page is being built.",
+    "boltzmann": "1 · Train an RBM",
 }
 
 

@@ -141,3 +141,25 @@ def test_switching_the_model_leaves_nothing_of_the_previous_one():
     assert labelled(app.number_input, "Row").value == 14  # the demo's own middle row, not the 7 set on the other model
     app.radio(key="inspect_model").set_value("CNN").run()
     assert not app.exception and labelled(app.selectbox, "Open a layer").options[0].startswith("conv2d_1 (Conv2D, output (8, 8, 32))")
+
+
+def test_an_encoder_is_shown_as_its_output_values_not_as_class_probabilities():
+    import keras
+
+    encoder = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(4, 3, activation="relu", name="conv"),
+                                keras.layers.Flatten(name="flat"), keras.layers.Dense(2, name="code")], name="encoder")
+    app = AppTest.from_file(APP, default_timeout=180)
+    app.session_state["session_models"] = {"Autoencoder encoder": modelio.CurrentModel(encoder, [], "encoder of an autoencoder",
+                                                                                          "digits28")}
+    app.switch_page("views/inspect.py")
+    app.run()
+    app.radio(key="inspect_model").set_value("Autoencoder encoder").run()
+    assert not app.exception and app.metric[0].label == "Output" and app.metric[0].value == "2 values"
+    image = app.session_state["inspect_picked"].image
+    code = np.asarray(encoder(image[None], training=False))[0]
+    overview = next(spec for spec in specs(app).values() if any(t.get("type") == "bar" for t in spec["data"]))
+    bars = next(t for t in overview["data"] if t.get("type") == "bar")
+    np.testing.assert_allclose(plotly_array(bars["customdata"]), code, rtol=1e-5)
+    assert "output" in json.dumps(overview) and "Why this prediction?" not in json.dumps([link.proto.label for link in app.get("page_link")])
+    labelled(app.selectbox, "Open a layer").set_value("code").run()
+    assert "class probabilities" not in json.dumps(specs(app))

@@ -19,12 +19,16 @@ from views._share import read_link, show_link_notices, write_link
 from views._tensorflow import require_tensorflow
 
 
-def preview(picked: Picked, passed: inspect.ForwardPass, names: list[str], link_name: str | None) -> None:
+def preview(picked: Picked, passed: inspect.ForwardPass, names: list[str], link_name: str | None, classifier: bool) -> None:
     """What the model sees, its answer, and (for an upload or a drawing) how the picture became that input."""
     best = int(np.argmax(passed.probabilities))
     shape = picked.image.shape
     st.caption(f"What the model sees: {shape[0]}×{shape[1]}, {'grayscale' if shape[-1] == 1 else 'RGB'}, values 0–1")
     chart(charts.image_figure(picked.image, height=240), key="input_view")
+    if not classifier:
+        st.metric("Output", f"{passed.probabilities.size} values", "not class probabilities: this model is not a classifier",
+                  delta_color="off", delta_arrow="off")
+        return
     st.metric("Prediction", markdown_safe(names[best]), f"{passed.probabilities[best]:.1%} probability", delta_color="off",
               delta_arrow="off")
     if link_name is not None:
@@ -86,14 +90,15 @@ st.session_state.inspect_picked = picked  # what is shown, for links and tests
 passed = inspect.forward(model, picked.image)  # one forward pass: every layer's output
 count = len(passed.probabilities)
 names = current.class_names if len(current.class_names) == count else [str(i) for i in range(count)]
+classifier = inspect.is_classifier(model)  # an autoencoder's encoder ends in its code, not in probabilities
 with preview_column:
-    preview(picked, passed, names, link_name)
+    preview(picked, passed, names, link_name, classifier)
 steps_strip(picked)
 
 layers = inspect.inspectable_layers(model)
 st.subheader("Overview: every layer, left to right")
-chart(figures.overview_figure([(layer.name, passed.outputs[layer.name]) for layer in layers], passed.probabilities, names),
-      key="overview", export=True)
+chart(figures.overview_figure([(layer.name, passed.outputs[layer.name]) for layer in layers], passed.probabilities, names,
+                              classifier=classifier), key="overview", export=True)
 layer_name = layer_picker(model, passed, link, tag)
 sample = picked.mode == "sample"
 write_link({"model": link_name, "class": picked.class_choice if sample else None,
@@ -102,7 +107,7 @@ layer_links(link_name, layer_name, inspector=False,
             extra={"class": picked.class_choice, "index": picked.index_choice} if sample else None)
 layer = model.get_layer(layer_name)
 view = LayerView(model, layer, layer_name, passed.outputs[layer_name], passed, picked.image, names,
-                 int(np.argmax(passed.probabilities)), layer is layers[-1], current.run, f"{tag}_{layer_name}")
+                 int(np.argmax(passed.probabilities)), classifier and layer is layers[-1], current.run, f"{tag}_{layer_name}")
 explain(inspect.explain_layer(layer), "What does this layer do?")
 names_of_tabs = tab_names(view)
 for tab, name in zip(st.tabs(names_of_tabs), names_of_tabs):

@@ -52,6 +52,12 @@ def check_model(model: Any) -> None:
         )
 
 
+def is_classifier(model: Any) -> bool:
+    """Whether the model ends in class probabilities (a softmax), rather than, say, an encoder's code."""
+    last = model.layers[-1] if model.layers else None
+    return last is not None and (activation_name(last) == "softmax" or type(last).__name__ == "Softmax")
+
+
 def image_shape(model: Any) -> tuple[int, int, int]:
     """(height, width, channels) the model expects."""
     return tuple(int(size) for size in model.inputs[0].shape[1:])

@@ -120,8 +120,9 @@ def rgb_filters_figure(kernel: np.ndarray, title: str = "") -> go.Figure:
 
 
 def overview_figure(layers: list[tuple[str, np.ndarray]], probabilities: np.ndarray, class_names: list[str],
-                    per_layer: int = 8) -> go.Figure:
-    """Every layer left to right: a column of channel thumbnails (or a strip for vectors), then the prediction.
+                    per_layer: int = 8, classifier: bool = True) -> go.Figure:
+    """Every layer left to right: a column of channel thumbnails (or a strip for vectors), then the prediction
+    (or, for a model that is not a classifier, such as an autoencoder's encoder, its output values).
 
     One shared axis with each column placed by x0/dx (no subplots): it builds in a few milliseconds."""
     column_width, gap, height = 1.0, 0.25, 8.0
@@ -147,14 +148,16 @@ def overview_figure(layers: list[tuple[str, np.ndarray]], probabilities: np.ndar
     left = len(layers) * (column_width + gap)
     slot = height / max(1, len(class_names))
     best = int(np.argmax(probabilities))
+    scale = 1.0 if classifier else 1.0 / max(float(np.max(np.abs(probabilities))), 1e-12)
     figure.add_trace(go.Bar(
-        x=probabilities * column_width * 2, base=left, y=(np.arange(len(class_names)) + 0.5) * slot, orientation="h",
+        x=probabilities * scale * column_width * 2, base=left, y=(np.arange(len(class_names)) + 0.5) * slot, orientation="h",
         width=slot * 0.8, marker={"color": np.where(np.arange(len(class_names)) == best, 1.0, 0.0),
                                   "colorscale": [[0, "#9aa0a6"], [1, "#d62728"]], "cmin": 0, "cmax": 1},
         customdata=probabilities, text=plotly_safe_all(class_names), textposition="outside",
-        hovertemplate="class %{text}: %{customdata:.1%}<extra></extra>"))
+        hovertemplate="class %{text}: %{customdata:.1%}<extra></extra>" if classifier
+        else "unit %{text}: %{customdata:.3g}<extra></extra>"))
     titles_x.append(left + column_width)
-    titles.append("prediction")
+    titles.append("prediction" if classifier else "output")
     figure.add_trace(go.Scatter(x=titles_x, y=[-0.3] * len(titles), text=plotly_safe_all(titles), mode="text", hoverinfo="skip",
                                 textfont={"size": 10}))
     figure.update_layout(height=520, margin={"l": 0, "r": 0, "t": 10, "b": 0}, showlegend=False, plot_bgcolor="white",
