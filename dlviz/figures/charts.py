@@ -120,3 +120,29 @@ def misclassified_figure(images: np.ndarray, captions: list[str], columns: int =
         ]
     )
     return figure
+
+
+RUN_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22"]
+
+
+def compare_runs_figure(runs: list[tuple[str, list[dict[str, float]]]], metrics: tuple[str, str] = ("loss", "accuracy")) -> go.Figure:
+    """Several runs' curves overlaid: one colour per run, solid for training, dashed for validation."""
+    titles = tuple(f"{metric.capitalize()} ({'lower' if 'loss' in metric else 'higher'} is better)" for metric in metrics)
+    figure = make_subplots(rows=1, cols=len(metrics), subplot_titles=titles)
+    for number, (name, history) in enumerate(runs):
+        colour = RUN_COLOURS[number % len(RUN_COLOURS)]
+        label = plotly_safe_all([name])[0]
+        epochs = [row["epoch"] for row in history]
+        for column, metric in enumerate(metrics, start=1):
+            for prefix, dash, part in (("", "solid", "training"), ("val_", "dash", "validation")):
+                values = [row.get(prefix + metric) for row in history]
+                if any(value is not None for value in values):
+                    figure.add_trace(go.Scatter(
+                        x=epochs, y=values, mode="lines", name=label, legendgroup=label,
+                        showlegend=column == 1 and part == "training", line={"color": colour, "dash": dash},
+                        hovertemplate=f"{label}, epoch %{{x}}: {part} {metric} %{{y:.4f}}<extra></extra>",
+                    ), row=1, col=column)
+    figure.update_xaxes(title_text="epoch", dtick=None)
+    figure.update_layout(height=340, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                         legend={"orientation": "h", "y": -0.25, "title": {"text": "solid: training · dashed: validation  "}})
+    return figure
