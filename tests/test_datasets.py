@@ -10,6 +10,7 @@ from PIL import Image
 
 from dlviz.data import datasets
 from dlviz.data.datasets import DatasetError
+from tests.zip_support import patch_members
 
 
 @pytest.mark.parametrize(("name", "shape", "classes"), [
@@ -160,17 +161,6 @@ def test_bad_npz(arrays, message):
 
 
 # -- damaged, encrypted and oversized uploads: our own message, decided before anything is unpacked --
-def patch_members(data: bytes, local: int, central: int, value: bytes) -> bytes:
-    """Overwrite a field of every local and central zip header (offsets from each header's signature)."""
-    patched = bytearray(data)
-    for signature, offset in ((b"PK\x03\x04", local), (b"PK\x01\x02", central)):
-        start = patched.find(signature)
-        while start != -1:
-            patched[start + offset: start + offset + len(value)] = value
-            start = patched.find(signature, start + 4)
-    return bytes(patched)
-
-
 def class_zip(compression=zipfile.ZIP_STORED) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression) as archive:

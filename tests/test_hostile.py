@@ -10,6 +10,7 @@ from PIL import Image
 
 from dlviz.data import modelio
 from tests.app_support import messages, open_page, unescaped
+from tests.zip_support import patch_members
 
 # -- the playground: programs, feeds, the add-a-node form -------------------------------------
 PROGRAMS = [
@@ -198,13 +199,7 @@ DATA_FILES = [
 
 def patched_zip(local: int, central: int, value: bytes) -> bytes:
     """GOOD_ZIP with one field of every zip header overwritten: flags, compression method or checksum."""
-    patched = bytearray(GOOD_ZIP)
-    for signature, offset in ((b"PK\x03\x04", local), (b"PK\x01\x02", central)):
-        start = patched.find(signature)
-        while start != -1:
-            patched[start + offset: start + offset + len(value)] = value
-            start = patched.find(signature, start + 4)
-    return bytes(patched)
+    return patch_members(GOOD_ZIP, local, central, value)
 
 
 def huge_npz() -> bytes:

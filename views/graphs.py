@@ -5,6 +5,7 @@ import streamlit as st
 from dlviz import explain as explanations
 from dlviz.figures import graph as figures
 from dlviz.graphs import explorer
+from views import _graph_node as panel
 from views import _graph_parts as parts
 from views._projector import chart, explain
 from views._share import read_link, show_link_notices, write_link
@@ -50,7 +51,7 @@ search = options_row[3].text_input("Search (regular expression over names and op
 trace = st.radio("Highlight", ["none", "inputs", "outputs"], horizontal=True, key="graph_trace",
                  format_func={"none": "search hits (or the linked layer)", "inputs": "everything feeding the selected node",
                               "outputs": "everything the selected node feeds"}.get)
-image = parts.activation_input(chosen)
+image = panel.activation_input(chosen)
 focus = explorer.layer_nodes(built, state["focus"], fold) if state["focus"] else None
 shown = explorer.prepare(built, fold=fold, collapsed=collapsed, expanded=set(state["expanded"]), search=search,
                          selected=state["selected"], trace=trace, focus=focus)
@@ -122,7 +123,7 @@ chart(
 
 inspector, exports = st.columns([3, 2], gap="large")
 with inspector:
-    parts.node_panel(chosen, shown.graph, selected, layer, image)
+    panel.node_panel(chosen, shown.graph, selected, layer, image)
     st.caption(explanations.TF_MODEL_GRAPH)
 with exports:
-    parts.exports(chosen, state, shown.graph)
+    panel.exports(chosen, state, shown.graph)

@@ -14,6 +14,7 @@ from views import _recurrent_tabs as tabs
 from views._live import live_training
 from views._models import keep
 from views._projector import explain
+from views._recurrent_predictions import predictions_tab
 from views._resources import session_owner
 from views._share import read_link, show_link_notices, write_link
 from views._tensorflow import require_tensorflow
@@ -94,7 +95,7 @@ if job is not None and job.status == "done" and job.evaluation is not None:
     st.header("3 · Look inside")
     sequence = tabs.sample_picker(trained)
     views = {"Unrolled": tabs.unrolled_tab, "Hidden state over time": tabs.hidden_state_tab,
-             "Predictions": tabs.predictions_tab}
+             "Predictions": predictions_tab}
     for tab, show in zip(st.tabs(list(views)), views.values()):
         with tab:
             show(model, trained, sequence, job.evaluation)
