@@ -9,9 +9,11 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
+from dlviz.figures.readable import enlarge_text
+
 PARAM = "projector"
 STATE = "projector"
-FONT_SIZE = 17  # Plotly's default is 12: unreadable from the back of a room
+TEXT_FACTOR = 1.4  # Plotly's default 12 px text is unreadable from the back of a room; 17 px is not
 STYLE = """<style>
 html { font-size: 19px; }
 [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 2.5rem 1.2rem 2rem 1.2rem; }
@@ -48,6 +50,13 @@ def explain(text: str, label: str = "What am I looking at?") -> None:
         st.markdown(text)
 
 
+def columns(spec: list[float], **options: Any) -> list[Any]:
+    """Columns side by side normally; on a projector, one full-width container each, stacked in order."""
+    if projector_on():
+        return [st.container() for _ in spec]
+    return st.columns(spec, **options)
+
+
 def chart(figure: go.Figure, key: str, *, export: bool = False, where: Any = st, **options: Any) -> Any:
     """A Plotly figure without a toolbar over its title (a PNG button on hover where `export`), larger on a projector;
     drawn in `where` (a column or container), the page by default."""
@@ -56,7 +65,7 @@ def chart(figure: go.Figure, key: str, *, export: bool = False, where: Any = st,
         config["toImageButtonOptions"] = {"format": "png", "scale": 2}
         config["modeBarButtonsToRemove"] = ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"]
     if projector_on():
-        figure.update_layout(font={"size": FONT_SIZE}, hoverlabel={"font": {"size": FONT_SIZE}})
+        enlarge_text(figure, TEXT_FACTOR)
         if figure.layout.height:
             figure.update_layout(height=int(figure.layout.height * 1.25))
     return where.plotly_chart(figure, key=key, config=config, **options)

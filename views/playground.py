@@ -73,7 +73,7 @@ if st.session_state.get("node") not in names:
 
 def your_graph_tab() -> None:
     """The program's own data-flow graph, and the inspector for one node."""
-    graph_column, inspector_column = st.columns([3, 2], gap="large")
+    graph_column, inspector_column = projector.columns([3, 2], gap="large")
     with graph_column:
         projector.chart(
             figures.graph_figure(analysis.graph, analysis.positions, selected=st.session_state.node,
