@@ -186,7 +186,7 @@ def test_stop_keeps_the_partly_trained_autoencoder():
     small_settings(app, epochs=400)
     app.button(key="ae_train").click().run()
     job = app.session_state["ae_job"]
-    app.button(key="ae_stop").click().run()
+    app.button(key="ae_job_stop").click().run()
     assert job.wait(300)
     app.run()
     assert not app.exception

@@ -46,3 +46,22 @@ def live_training(state_key: str, curves: Callable[[list[dict], int], go.Figure]
 
     progress()
     return job
+
+
+def train_button(key: str, job_key: str, start: Callable[[], None], refusals: tuple[type[Exception], ...],
+                 ready: bool = True) -> None:
+    """The Train button: `start` puts a new job in `st.session_state[job_key]`; a refusal (one of `refusals`) is said
+    under the button until the next press. Disabled while that job runs or while the settings do not fit."""
+    error_key = f"{key}_error"
+
+    def press() -> None:
+        try:
+            start()
+            st.session_state[error_key] = None
+        except refusals as error:
+            st.session_state[error_key] = str(error)
+
+    job = st.session_state.get(job_key)
+    st.button("Train", type="primary", on_click=press, disabled=not ready or bool(job and job.running), key=key)
+    if st.session_state.get(error_key):
+        st.error(markdown_safe(st.session_state[error_key]))

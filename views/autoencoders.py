@@ -10,6 +10,7 @@ from dlviz.training import jobs, training
 from views import _autoencoder_build as build
 from views import _autoencoder_pca as versus
 from views import _autoencoder_views as show
+from views._live import live_training, train_button
 from views._models import keep
 from views._resources import session_owner
 from views._share import read_link, show_link_notices, write_link
@@ -46,60 +47,29 @@ write_link({"dataset": st.session_state.ae_dataset if st.session_state.ae_datase
 
 
 def start_training() -> None:
-    try:
-        model = ae.build_design(dataset.input_shape, design, seed=config.seed)
-        data = training.Data(dataset.x_train, dataset.x_train)  # the target is the input itself
-        st.session_state.ae_job = jobs.start(model, data, config, training.reconstruct(loss), owner=session_owner(),
-                                             label="Autoencoder")
-        st.session_state.ae_job_recipe = (dataset, design, config, loss)
-        st.session_state.ae_train_error = None
-    except (ae.AutoencoderError, training.TrainingError) as error:
-        st.session_state.ae_train_error = str(error)
+    model = ae.build_design(dataset.input_shape, design, seed=config.seed)
+    data = training.Data(dataset.x_train, dataset.x_train)  # the target is the input itself
+    st.session_state.ae_job = jobs.start(model, data, config, training.reconstruct(loss), owner=session_owner(),
+                                         label="Autoencoder")
+    st.session_state.ae_job_recipe = (dataset, design, config, loss)
 
 
-job = st.session_state.get("ae_job")
-st.button("Train", type="primary", on_click=start_training, disabled=rows is None or bool(job and job.running), key="ae_train")
-if st.session_state.get("ae_train_error"):
-    st.error(text.markdown_safe(st.session_state.ae_train_error, 600))
+def curves(history: list[dict], epochs: int):
+    """Loss and, beside it, the error measure the loss is not: MAE when training on MSE, MSE otherwise."""
+    return charts.training_curves(history, epochs, "mae" if st.session_state.ae_job_recipe[3] == "mse" else "mse")
 
 
-@st.fragment(run_every=0.5 if job is not None and job.running else None)
-def live_training() -> None:
-    job = st.session_state.get("ae_job")
-    if job is None:
-        st.info("Press **Train** to train this autoencoder; the loss curves move as it learns.")
-        return
-    st.progress(job.progress, text=job.summary())
-    if job.running:
-        st.button("Stop", on_click=job.request_stop, key="ae_stop")
-    st.plotly_chart(charts.training_curves(job.run.history if job.run else [], job.epochs,
-                                            "mae" if st.session_state.ae_job_recipe[3] == "mse" else "mse"), key="ae_curves")
-    if not job.running and st.session_state.get("ae_polling"):
-        st.session_state.ae_polling = False
-        st.rerun(scope="app")  # training ended: show what it learned and stop polling
-
-
-if job is not None and job.running:
-    st.session_state.ae_polling = True
-live_training()
-
+train_button("ae_train", "ae_job", start_training, (ae.AutoencoderError, training.TrainingError), rows is not None)
+job = live_training("ae_job", curves=curves,
+                    waiting="Press **Train** to train this autoencoder; the loss curves move as it learns.")
 if job is not None and not job.running and st.session_state.get("ae_adopted") is not job:
-    st.session_state.ae_adopted = job
-    if job.status == "failed":
-        st.session_state.ae_job_error = job.error
-    elif job.run.outcome == "diverged":
-        st.session_state.ae_job_error = f"Training diverged: {job.run.stopped}"
-    else:
+    st.session_state.ae_adopted = job  # a failed or diverged run is said above and leaves the model shown before
+    if job.status != "failed" and job.run.outcome != "diverged":
         trained_on, design_used, config_used, loss_used = st.session_state.ae_job_recipe
-        st.session_state.ae_job_error = None
         st.session_state.ae_current = modelio.CurrentModel(job.run.model, list(trained_on.class_names),
                                                            f"autoencoder trained on {trained_on.name}", trained_on.name,
                                                            job.run, trained_on)
         st.session_state.ae_recipe = (job.run.model, design_used, config_used, loss_used)
-if st.session_state.get("ae_job_error"):
-    st.error(text.markdown_safe(st.session_state.ae_job_error, 600))
-elif job is not None and not job.running and job.run is not None and job.run.outcome == "stopped":
-    st.info(f"You stopped training after {job.run.finished_epochs} epoch(s); the partly trained autoencoder is shown below.")
 
 with st.expander("Or upload an autoencoder (.keras)"):
     build.uploaded_autoencoder(dataset)

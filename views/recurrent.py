@@ -6,12 +6,11 @@ from dlviz import links
 from dlviz.data import modelio, sequences
 from dlviz.figures import charts
 from dlviz.networks import recurrent
-from dlviz.text import markdown_safe
 from dlviz.training import jobs, training
 from views import _recurrent as build_parts
 from views import _recurrent_memory as memory
 from views import _recurrent_tabs as tabs
-from views._live import live_training
+from views._live import live_training, train_button
 from views._models import keep
 from views._projector import explain
 from views._recurrent_predictions import predictions_tab
@@ -63,20 +62,14 @@ build_parts.remember_settings()
 
 
 def start_training() -> None:
-    try:
-        model = recurrent.build(**settings, seed=config.seed)
-        st.session_state.rnn_job = jobs.start(model, data, config, recurrent.task_for(data), owner=session_owner(),
-                                              label="Recurrent network", evaluate=lambda run: recurrent.evaluate(model, data))
-        st.session_state.rnn_job_data, st.session_state.rnn_job_settings = data, dict(settings)
-        st.session_state.rnn_train_error = None
-    except (recurrent.RecurrentError, training.TrainingError) as error:
-        st.session_state.rnn_train_error = str(error)
+    model = recurrent.build(**settings, seed=config.seed)
+    st.session_state.rnn_job = jobs.start(model, data, config, recurrent.task_for(data), owner=session_owner(),
+                                          label="Recurrent network", evaluate=lambda run: recurrent.evaluate(model, data))
+    st.session_state.rnn_job_data, st.session_state.rnn_job_settings = data, dict(settings)
 
 
+train_button("rnn_train", "rnn_job", start_training, (recurrent.RecurrentError, training.TrainingError), rows is not None)
 job = st.session_state.get("rnn_job")
-st.button("Train", type="primary", on_click=start_training, disabled=rows is None or bool(job and job.running), key="rnn_train")
-if st.session_state.get("rnn_train_error"):
-    st.error(markdown_safe(st.session_state.rnn_train_error))
 
 
 metric = "mae" if job is not None and st.session_state.rnn_job_data.task == "forecast" else "accuracy"

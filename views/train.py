@@ -10,7 +10,7 @@ from dlviz.figures import charts
 from dlviz.text import markdown_safe
 from dlviz.training import jobs, runs, training
 from views._layer_stack import edit_stack, shape_table, with_ids
-from views._live import live_training
+from views._live import live_training, train_button
 from views._projector import chart, explain
 from views._resources import session_owner, shipped_dataset
 from views._share import read_link, show_link_notices, write_link
@@ -77,19 +77,12 @@ def training_section(layers: list, dataset: datasets.Dataset, ready: bool) -> No
     config = training.TrainConfig(int(epochs), int(batch_size), float(learning_rate), optimizer, float(validation), int(seed))
 
     def start() -> None:
-        try:
-            model = architecture.build_model(layers, dataset.input_shape, dataset.num_classes, seed=config.seed)
-            st.session_state.job = jobs.start(model, dataset, config, owner=session_owner(), label="CNN")
-            st.session_state.job_settings = run_settings(layers, dataset, config)
-            st.session_state.job_dataset = dataset
-            st.session_state.train_error = None
-        except (architecture.ArchitectureError, training.TrainingError) as error:
-            st.session_state.train_error = str(error)
+        model = architecture.build_model(layers, dataset.input_shape, dataset.num_classes, seed=config.seed)
+        st.session_state.job = jobs.start(model, dataset, config, owner=session_owner(), label="CNN")
+        st.session_state.job_settings = run_settings(layers, dataset, config)
+        st.session_state.job_dataset = dataset
 
-    job = st.session_state.get("job")
-    st.button("Train", type="primary", on_click=start, disabled=not ready or bool(job and job.running), key="train")
-    if st.session_state.get("train_error"):
-        st.error(markdown_safe(st.session_state.train_error))
+    train_button("train", "job", start, (architecture.ArchitectureError, training.TrainingError), ready)
     live_training("job", waiting="Press **Train** to train this model; the curves will move as it learns.")
 
 
