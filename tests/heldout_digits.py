@@ -125,14 +125,18 @@ def canvas_drawing(digit: int, rng: np.random.Generator) -> np.ndarray:
     return np.asarray(picture)
 
 
+def _random_centre(width_px: int, height_px: int, margin: float, rng: np.random.Generator) -> tuple[float, float]:
+    """Where a digit goes: anywhere that keeps `margin` pixels from every edge (the middle when there is no room)."""
+    return (rng.uniform(min(margin, width_px / 2), max(width_px - margin, width_px / 2)),
+            rng.uniform(min(margin, height_px / 2), max(height_px - margin, height_px / 2)))
+
+
 def pen_drawing(digit: int, rng: np.random.Generator) -> bytes:
     """A digit drawn with a pen in a drawing program, saved as a PNG: dark ink on white."""
     width_px, height_px = int(rng.integers(120, 640)), int(rng.integers(120, 640))
     height = rng.uniform(0.35, 0.85) * height_px
     pen = max(1.5, rng.uniform(0.02, 0.1) * height)
-    margin = height / 2 + pen
-    centre = (rng.uniform(min(margin, width_px / 2), max(width_px - margin, width_px / 2)),
-              rng.uniform(min(margin, height_px / 2), max(height_px - margin, height_px / 2)))
+    centre = _random_centre(width_px, height_px, height / 2 + pen, rng)
     ink = tuple(int(v) for v in rng.integers(0, 70, size=3))
     picture = Image.new("RGB", (width_px, height_px), (255, 255, 255))
     _draw(ImageDraw.Draw(picture), _place(written(digit, rng), height, centre), pen, ink)
@@ -144,9 +148,7 @@ def paper_photo(digit: int, rng: np.random.Generator) -> bytes:
     width_px, height_px = int(rng.integers(240, 800)), int(rng.integers(240, 800))
     height = rng.uniform(0.35, 0.8) * height_px
     pen = max(2.0, rng.uniform(0.03, 0.09) * height)
-    margin = height / 2 + pen
-    centre = (rng.uniform(min(margin, width_px / 2), max(width_px - margin, width_px / 2)),
-              rng.uniform(min(margin, height_px / 2), max(height_px - margin, height_px / 2)))
+    centre = _random_centre(width_px, height_px, height / 2 + pen, rng)
     mask = Image.new("L", (width_px, height_px), 0)
     _draw(ImageDraw.Draw(mask), _place(written(digit, rng), height, centre), pen, 255, rng, pressure=True)
     mask = mask.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 2.0)))

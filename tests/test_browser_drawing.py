@@ -11,12 +11,17 @@ pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's
 SEVEN = [[(60, 50), (170, 50), (100, 190)]]  # canvas pixels: a bar across the top, then down to the left
 
 
+def draw_a_seven(page, url: str) -> None:
+    """Open the inspector, switch its input to the canvas, and draw a 7 with the mouse."""
+    page.goto(f"{url}/inspect")
+    page.get_by_text("Overview: every layer").wait_for(timeout=180_000)
+    page.get_by_test_id("stRadio").filter(has_text="Dataset sample").get_by_text("Draw", exact=True).click()
+    draw_on_canvas(page, SEVEN)
+
+
 def test_a_seven_drawn_with_the_mouse_is_read_as_seven():
     with running_app() as url, chromium_page(height=1800) as page:
-        page.goto(f"{url}/inspect")
-        page.get_by_text("Overview: every layer").wait_for(timeout=180_000)
-        page.get_by_test_id("stRadio").filter(has_text="Dataset sample").get_by_text("Draw", exact=True).click()
-        draw_on_canvas(page, SEVEN)
+        draw_a_seven(page, url)
         page.get_by_text("How your picture became that input").wait_for(timeout=60_000)
         page.wait_for_function(
             "() => document.querySelector('[data-testid=stMetricValue]')?.innerText.trim() === '7'", timeout=60_000)
@@ -27,10 +32,7 @@ def test_a_seven_drawn_with_the_mouse_is_read_as_seven():
 
 def test_a_reset_canvas_shows_no_prediction_left_over():
     with running_app() as url, chromium_page(height=1800) as page:
-        page.goto(f"{url}/inspect")
-        page.get_by_text("Overview: every layer").wait_for(timeout=180_000)
-        page.get_by_test_id("stRadio").filter(has_text="Dataset sample").get_by_text("Draw", exact=True).click()
-        draw_on_canvas(page, SEVEN)
+        draw_a_seven(page, url)
         page.wait_for_function(
             "() => document.querySelector('[data-testid=stMetricValue]')?.innerText.trim() === '7'", timeout=60_000)
         page.get_by_role("button", name="Reset canvas & history").click()
