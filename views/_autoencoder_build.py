@@ -11,6 +11,7 @@ from dlviz.data import datasets, modelio
 from dlviz.figures import charts
 from dlviz.networks import autoencoder as ae
 from dlviz.training import training
+from views._projector import chart
 from views._resources import shipped_dataset
 from views._uploads import uploaded_images
 
@@ -35,7 +36,7 @@ def pick_dataset() -> datasets.Dataset | None:
                  f"{dataset.input_shape}. The labels are not used for training, only to colour the pictures below.")
         for notice in dataset.notices:
             st.warning(text.markdown_safe(notice, 600))
-    preview_column.plotly_chart(charts.samples_figure(dataset.samples_per_class(8), 8), key="ae_samples")
+    chart(charts.samples_figure(dataset.samples_per_class(8), 8), key="ae_samples", where=preview_column)
     return dataset
 
 

@@ -12,6 +12,7 @@ from dlviz.figures import autoencoder as figures
 from dlviz.networks import autoencoder as ae
 from dlviz.training import jobs
 from views._autoencoder_views import SHOWN, Derived, comparison_sentence, pca_mse
+from views._projector import chart
 from views._resources import session_owner
 
 PCA_TEXT = (
@@ -33,13 +34,13 @@ def pca_tab(current: modelio.CurrentModel, found: Derived) -> None:
     if pca_images is None:
         pca_images = found.extras["pca_images"] = ae.pca_reconstruct(dataset.x_train, dataset.x_test[:SHOWN], size)
     shown = np.arange(len(pca_images))
-    st.plotly_chart(figures.image_rows_figure(
+    chart(figures.image_rows_figure(
         [dataset.x_test[shown], analysis.reconstructions[shown], pca_images],
-        ["original", f"autoencoder {analysis.mse:.4f}", f"PCA {pca_mse(current, found, size):.4f}"]), key="ae_vs_pca", config=figures.STILL)
+        ["original", f"autoencoder {analysis.mse:.4f}", f"PCA {pca_mse(current, found, size):.4f}"]), key="ae_vs_pca")
     sizes = [s for s in ae.CODE_SIZES if s < min(len(dataset.x_train), int(np.prod(dataset.input_shape)))]
     pca = {s: pca_mse(current, found, s) for s in sorted({*sizes, size})}
     points = {size: analysis.mse, **sweep_results(current)}
-    st.plotly_chart(figures.pca_curve_figure(pca, points, size), key="ae_pca_curve")
+    chart(figures.pca_curve_figure(pca, points, size), key="ae_pca_curve")
     st.markdown(comparison_sentence(analysis.mse / pca[size]))
     sweep_controls(current, sizes)
 

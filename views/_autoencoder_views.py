@@ -9,6 +9,7 @@ from dlviz import text
 from dlviz.data import modelio
 from dlviz.figures import autoencoder as figures
 from dlviz.networks import autoencoder as ae
+from views._projector import chart
 
 SHOWN = 12  # test images in the reconstruction rows
 MAX_PLANE_POINTS = 1000
@@ -88,16 +89,16 @@ def reconstructions_tab(current: modelio.CurrentModel, found: Derived) -> None:
     columns[2].metric("Ratio (lower is better)", f"{analysis.mse / pca:.2f}×")
     st.markdown(comparison_sentence(analysis.mse / pca))
     shown = np.arange(min(SHOWN, len(x)))
-    st.plotly_chart(figures.image_rows_figure([x[shown], analysis.reconstructions[shown]], ["input", "reconstruction"],
-                                              [f"{e:.4f}" for e in analysis.errors[shown]]), key="ae_reconstructions", config=figures.STILL)
+    chart(figures.image_rows_figure([x[shown], analysis.reconstructions[shown]], ["input", "reconstruction"],
+                                              [f"{e:.4f}" for e in analysis.errors[shown]]), key="ae_reconstructions")
     ranked = analysis.ranked()
     best, worst = st.columns(2)
     for column, picked, title in ((best, ranked[:6], "Best reconstructed"), (worst, ranked[::-1][:6], "Worst reconstructed")):
-        column.plotly_chart(figures.image_rows_figure([x[picked], analysis.reconstructions[picked]], ["input", "output"],
-                                                      [f"{analysis.errors[i]:.4f}" for i in picked], title, 440),
-                            key=f"ae_{title.split()[0].lower()}", config=figures.STILL)
+        chart(figures.image_rows_figure([x[picked], analysis.reconstructions[picked]], ["input", "output"],
+                                        [f"{analysis.errors[i]:.4f}" for i in picked], title, 440),
+              key=f"ae_{title.split()[0].lower()}", where=column)
     by_class = ae.errors_by_class(analysis.errors, current.dataset.y_test, current.dataset.num_classes)
-    st.plotly_chart(figures.errors_by_class_figure(by_class, current.dataset.class_names, analysis.mse, pca), key="ae_by_class")
+    chart(figures.errors_by_class_figure(by_class, current.dataset.class_names, analysis.mse, pca), key="ae_by_class")
     run = current.run
     if run is not None and len(run.snapshots) > 1:
         epoch = st.select_slider("Reconstructions after epoch", run.snapshot_epochs, run.snapshot_epochs[-1],
@@ -107,8 +108,8 @@ def reconstructions_tab(current: modelio.CurrentModel, found: Derived) -> None:
             replays.clear()  # one replayed model at a time keeps memory bounded
             replays[epoch] = ae.at_epoch(current.model, run.snapshots[run.snapshot_epochs.index(epoch)])
         then = ae.reconstruct(replays[epoch], x[shown])
-        st.plotly_chart(figures.image_rows_figure([x[shown], then], ["input", f"epoch {epoch}"],
-                                                  [f"{e:.4f}" for e in ae.per_image_mse(x[shown], then)]), key="ae_replay", config=figures.STILL)
+        chart(figures.image_rows_figure([x[shown], then], ["input", f"epoch {epoch}"],
+                                                  [f"{e:.4f}" for e in ae.per_image_mse(x[shown], then)]), key="ae_replay")
 
 
 def plane_axes(plane: ae.Plane) -> tuple[str, str]:
@@ -139,15 +140,15 @@ def code_space_tab(current: modelio.CurrentModel, found: Derived) -> None:
 
     count = min(len(plane.points), MAX_PLANE_POINTS)
     art = found.extras.get("art") or found.extras.setdefault("art", [figures.image_art(image) for image in dataset.x_test[:count]])
-    chart, side = st.columns([3, 2], gap="medium")
+    plane_area, side = st.columns([3, 2], gap="medium")
     with side:
         st.markdown(PLANE_TEXT)
         left, right = st.columns(2)
         u = left.number_input("u (across)", -1e4, 1e4, step=0.1, format="%.3f", key=u_key)
         v = right.number_input("v (up)", -1e4, 1e4, step=0.1, format="%.3f", key=v_key)
         code = plane.to_code([u, v])
-        st.plotly_chart(figures.image_figure(ae.decode(current.model, code)[0], f"decoded at ({u:.2f}, {v:.2f})", 240),
-                        key="ae_decoded", config=figures.STILL)
+        chart(figures.image_figure(ae.decode(current.model, code)[0], f"decoded at ({u:.2f}, {v:.2f})", 240),
+                        key="ae_decoded")
         st.caption("Code: " + ", ".join(f"{value:.2f}" for value in code[:16]) + (" …" if code.size > 16 else ""))
         picked = st.session_state.get(index_key)
         if picked is not None and picked < len(dataset.x_test):
@@ -156,9 +157,9 @@ def code_space_tab(current: modelio.CurrentModel, found: Derived) -> None:
     if "plane" not in found.extras:  # built once per model; a click only moves its marker
         found.extras["plane"] = figures.code_plane_figure(plane.points[:count], dataset.y_test[:count],
                                                           dataset.class_names, art, plane.extent(), plane_axes(plane))
-    with chart:
-        st.plotly_chart(figures.move_marker(found.extras["plane"], (u, v)), key=f"ae_plane_{token}", on_select=pick,
-                        selection_mode="points", config=figures.CONFIG)
+    with plane_area:
+        chart(figures.move_marker(found.extras["plane"], (u, v)), key=f"ae_plane_{token}", export=True, on_select=pick,
+              selection_mode="points")
 
 
 def manifold_and_interpolation(current: modelio.CurrentModel, found: Derived) -> None:
@@ -169,7 +170,7 @@ def manifold_and_interpolation(current: modelio.CurrentModel, found: Derived) ->
     if "manifold" not in found.extras:
         found.extras["manifold"] = ae.manifold(current.model, plane, 12)
     grid = found.extras["manifold"]
-    st.plotly_chart(figures.manifold_figure(grid.images, grid.u, grid.v, plane_axes(plane)), key="ae_manifold", config=figures.STILL)
+    chart(figures.manifold_figure(grid.images, grid.u, grid.v, plane_axes(plane)), key="ae_manifold")
     st.subheader("Interpolate between two test images")
     st.markdown(INTERPOLATION_TEXT)
     x, labels = current.dataset.x_test, current.dataset.y_test
@@ -179,8 +180,8 @@ def manifold_and_interpolation(current: modelio.CurrentModel, found: Derived) ->
     second = columns[1].number_input("To test image", 0, len(x) - 1, other, key="ae_to")
     steps = columns[2].slider("Steps", 3, 16, 8, key="ae_steps")
     walk = ae.interpolate(current.model, x[int(first)], x[int(second)], int(steps))
-    st.plotly_chart(figures.image_rows_figure([walk.through_code, walk.cross_fade], ["through the code", "pixel cross-fade"],
-                                              [f"{w:.2f}" for w in walk.weights]), key="ae_interpolation", config=figures.STILL)
+    chart(figures.image_rows_figure([walk.through_code, walk.cross_fade], ["through the code", "pixel cross-fade"],
+                                              [f"{w:.2f}" for w in walk.weights]), key="ae_interpolation")
 
 
 def denoising_tab(current: modelio.CurrentModel, found: Derived) -> None:
@@ -201,8 +202,8 @@ def denoising_tab(current: modelio.CurrentModel, found: Derived) -> None:
     columns[2].metric("Its error on clean inputs (MSE)", f"{np.mean(found.analysis.errors[:len(clean)]):.4f}")
     st.caption("The output can never be sharper than what the code keeps of a clean image (the third number): "
                "with a short code, what it removes shows best at stronger noise.")
-    st.plotly_chart(figures.image_rows_figure([noisy, cleaned, clean], ["noisy input", "output", "clean original"]),
-                    key="ae_denoising", config=figures.STILL)
+    chart(figures.image_rows_figure([noisy, cleaned, clean], ["noisy input", "output", "clean original"]),
+                    key="ae_denoising")
 
 
 def elsewhere_tab(current: modelio.CurrentModel, found: Derived) -> None:

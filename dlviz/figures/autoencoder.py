@@ -15,8 +15,6 @@ from dlviz.text import plotly_safe, plotly_safe_all
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 ART = " ░▒▓█"  # light to dark cells of the hover image
 PLANE_GRID = 48  # invisible points per side that make every place in the code plane clickable
-CONFIG = {"displaylogo": False}
-STILL = {"displayModeBar": False}  # pictures: no toolbar over the images
 
 
 def tile_rows(rows: list[np.ndarray], gap: int) -> np.ndarray:
