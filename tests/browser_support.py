@@ -102,6 +102,25 @@ def chromium_page(width: int = 1400, height: int = 1000):
             browser.close()
 
 
+def choose_option(page, box_text: str, option_text: str, exact: bool = False, attempts: int = 4) -> None:
+    """Open the select box labelled box_text and click the option containing option_text, retrying when a rerun closed the list."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(attempts):
+        page.get_by_test_id("stSelectbox").filter(has_text=box_text).click()
+        options = page.get_by_role("option", name=option_text, exact=True) if exact else page.get_by_role("option")
+        option = options.filter(has_text=option_text).first
+        try:
+            option.wait_for(timeout=15_000)
+            option.click(timeout=15_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")
+            page.wait_for_timeout(1_000)
+
+
 def draw_on_canvas(page, strokes: list[list[tuple[float, float]]]) -> None:
     """Drag the mouse along each stroke (canvas pixels) on the inspector's drawing canvas, in small steps as a hand would."""
     canvas = page.locator("canvas.upper-canvas").first

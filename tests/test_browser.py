@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from tests.browser_support import CHROMIUM, chromium_page, running_app
+from tests.browser_support import CHROMIUM, choose_option, chromium_page, running_app
 
 pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's chromium is not installed")
 
@@ -82,8 +82,7 @@ def test_inspector_shows_feature_maps_and_follows_a_new_input(app_url):
         page.locator(".js-plotly-plot").filter(has_text="after relu").wait_for(timeout=60_000)
         prediction = page.get_by_test_id("stMetricValue").first
         assert prediction.inner_text().strip() == "0"
-        page.get_by_test_id("stSelectbox").filter(has_text="Class").click()
-        page.get_by_role("option", name="7", exact=True).click()
+        choose_option(page, "Class", "7", exact=True)
         page.wait_for_function(
             "() => document.querySelector('[data-testid=stMetricValue]')?.innerText.trim() === '7'", timeout=60_000
         )
@@ -118,8 +117,7 @@ def test_resnet50_op_graph_opens_groups_and_searches(app_url):
         page.wait_for_timeout(1500)
         before = graph_points(page)["names"]
         assert "resnet50_1/conv3_*/" in before and len(before) <= 60
-        page.get_by_test_id("stSelectbox").filter(has_text="Open a group").click()
-        page.get_by_role("option").filter(has_text="conv3 (").first.click()
+        choose_option(page, "Open a group", "conv3 (")
         page.locator(".st-key-graph_open button").click()
         page.wait_for_function(
             """() => [...document.querySelectorAll('.js-plotly-plot')].some(p => p._fullData && p._fullData.some(
@@ -204,8 +202,7 @@ def test_a_class_folder_named_like_html_shows_literally(app_url):
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
         page.goto(f"{app_url}/train")
         page.get_by_role("button", name="Train").wait_for(timeout=90_000)
-        page.get_by_test_id("stSelectbox").filter(has_text="Dataset").click()
-        page.get_by_role("option", name="Your own images (zip or .npz)").click()
+        choose_option(page, "Dataset", "Your own images (zip or .npz)")
         page.get_by_text("Upload a zip (one folder of images per class)").wait_for(timeout=60_000)
         page.wait_for_timeout(1000)
         page.locator("input[type=file]").first.set_input_files(
@@ -226,8 +223,7 @@ def test_links_open_the_same_view_and_follow_changes(app_url):
         page.wait_for_function(
             "() => document.querySelector('[data-testid=stMetricValue]')?.innerText.trim() === '7'", timeout=60_000)
         page.get_by_text("so 32 filters give 32 feature maps").wait_for(timeout=60_000)  # conv2d_3, not conv2d_1
-        page.get_by_test_id("stSelectbox").filter(has_text="Open a layer").click()
-        page.get_by_role("option").filter(has_text="maxpool2d_4").click()
+        choose_option(page, "Open a layer", "maxpool2d_4")
         page.wait_for_function("() => location.search.includes('layer=maxpool2d_4')", timeout=60_000)
         shared = page.url
         assert "class=7" in shared and "index=2" in shared
