@@ -3,6 +3,7 @@
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser_support import CHROMIUM, chromium_page, running_app
 
@@ -19,7 +20,7 @@ def test_train_an_rbm_and_see_its_filter_grid():
         page.wait_for_timeout(1500)
         page.get_by_role("button", name="Train").click()
         page.get_by_role("tab", name="What it learned").wait_for(timeout=300_000)
-        assert page.get_by_text("Finished 2 epochs", exact=True).count() == 1
+        expect(page.get_by_text("Finished 2 epochs", exact=True)).to_have_count(1, timeout=30_000)
         grid = page.wait_for_function(
             """() => {
                 const plot = [...document.querySelectorAll('.js-plotly-plot')].find(p => p._fullData &&
@@ -29,4 +30,4 @@ def test_train_an_rbm_and_see_its_filter_grid():
                 return [z.length, z[0].length];
             }""", timeout=120_000).json_value()
         assert grid == [89, 89]  # 100 hidden units: 10 × 10 filters of 8 × 8 pixels, one-pixel gaps
-        assert page.get_by_text("100 of 100 hidden units shown").count() == 1
+        expect(page.get_by_text("100 of 100 hidden units shown")).to_have_count(1, timeout=30_000)

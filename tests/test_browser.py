@@ -1,8 +1,10 @@
 """The real app in real Chromium: the pages load, draw Plotly figures and answer clicks."""
 
 import shutil
+import time
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser_support import CHROMIUM, choose_option, chromium_page, running_app
 
@@ -64,9 +66,10 @@ def test_train_one_epoch_and_see_the_curves(app_url):
         page.wait_for_timeout(1500)
         page.get_by_role("button", name="Train").click()
         page.get_by_text("Test accuracy").wait_for(timeout=120_000)
+        page.get_by_text("Finished 1 epoch").wait_for(timeout=30_000)
         assert page.get_by_text("Finished 1 epoch").count() == 1
         curves = page.locator(".js-plotly-plot").filter(has_text="Loss (lower is better)")
-        assert curves.count() == 2  # the run's live curves, and the comparison of every run (one so far)
+        expect(curves).to_have_count(2, timeout=30_000)  # the run's live curves, and the comparison of every run (one so far)
         points = page.evaluate(
             """() => [...document.querySelectorAll('.js-plotly-plot')]
                 .filter(p => p.textContent.includes('Loss (lower is better)'))[0]
@@ -110,12 +113,21 @@ def graph_points(page) -> dict:
     )
 
 
+def graph_points_once(page, condition, timeout: float = 60.0) -> dict:
+    """The drawn graph's points as soon as they meet condition (a rerun may still be redrawing), or the last seen."""
+    deadline = time.monotonic() + timeout
+    points = graph_points(page)
+    while not condition(points) and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        points = graph_points(page)
+    return points
+
+
 def test_resnet50_op_graph_opens_groups_and_searches(app_url):
     with chromium_page(height=1600) as page:
         page.goto(f"{app_url}/graphs?arch=ResNet50&view=op")
         page.get_by_text("869 ops and").wait_for(timeout=180_000)
-        page.wait_for_timeout(1500)
-        before = graph_points(page)["names"]
+        before = graph_points_once(page, lambda points: "resnet50_1/conv3_*/" in points["names"])["names"]
         assert "resnet50_1/conv3_*/" in before and len(before) <= 60
         choose_option(page, "Open a group", "conv3 (")
         page.locator(".st-key-graph_open button").click()
@@ -126,8 +138,7 @@ def test_resnet50_op_graph_opens_groups_and_searches(app_url):
         search.fill("conv5_block3")
         search.press("Enter")
         page.get_by_text("match").first.wait_for(timeout=60_000)
-        page.wait_for_timeout(1500)
-        points = graph_points(page)
+        points = graph_points_once(page, lambda points: points["lit"] == ["resnet50_1/conv5_*/"])
         assert points["lit"] == ["resnet50_1/conv5_*/"]  # the hits sit inside the folded stage
 
 
@@ -158,8 +169,8 @@ def test_a_layer_link_goes_to_the_inspector_and_back_to_its_ops(app_url):
     with chromium_page(height=1800) as page:
         page.goto(f"{app_url}/graphs?model=Demo+CNN&view=layer")
         page.get_by_text("layers and").first.wait_for(timeout=120_000)
-        page.wait_for_timeout(1500)
-        layer = next(name for name in graph_points(page)["names"] if name.startswith("conv2d"))
+        names = graph_points_once(page, lambda points: any(name.startswith("conv2d") for name in points["names"]))["names"]
+        layer = next(name for name in names if name.startswith("conv2d"))
         click_node(page, layer)
         page.get_by_text(f"{layer}: its outputs in the inspector").click(timeout=60_000)
         page.wait_for_function(f"() => location.pathname.endsWith('/inspect') && location.search.includes('layer={layer}')",
@@ -171,8 +182,7 @@ def test_a_layer_link_goes_to_the_inspector_and_back_to_its_ops(app_url):
         page.wait_for_function("() => location.pathname.endsWith('/graphs') && location.search.includes('view=op')",
                                timeout=60_000)
         page.get_by_text("ops and").first.wait_for(timeout=90_000)
-        page.wait_for_timeout(2000)
-        points = graph_points(page)
+        points = graph_points_once(page, lambda points: bool(points["lit"]) and len(points["lit"]) < len(points["names"]))
         assert points["lit"] and len(points["lit"]) < len(points["names"])
         assert all(f"/{layer}_" in name for name in points["lit"])
 
@@ -208,7 +218,9 @@ def test_a_class_folder_named_like_html_shows_literally(app_url):
         page.locator("input[type=file]").first.set_input_files(
             files=[{"name": "classes.zip", "mimeType": "application/zip", "buffer": xss_zip()}])
         page.get_by_text("in 2 classes").wait_for(timeout=60_000)
-        page.wait_for_timeout(2000)
+        page.wait_for_function(
+            "(xss) => [...document.querySelectorAll('.js-plotly-plot text')].some(t => t.textContent === xss)", arg=XSS,
+            timeout=60_000)
         assert not dialogs
         assert page.locator("img[src='x']").count() == 0
         labels = page.evaluate(
@@ -252,7 +264,7 @@ def test_playground_reads_pasted_tensorflow_code_and_writes_it_back(app_url):
         hostile = 'import tensorflow as tf\nx = tf.constant(1.0, dtype="[Session expired](https://evil.example)")'
         page.goto(f"{app_url}/playground?program={quote(hostile)}&node={quote('[sign in](https://evil.example)')}")
         page.get_by_text("The program has a mistake").wait_for(timeout=120_000)
-        page.wait_for_timeout(1000)
+        page.get_by_text("Line 2, column 28").wait_for(timeout=30_000)
         assert page.get_by_text("Line 2, column 28").count() == 1
         assert page.locator("a[href*='evil.example']").count() == 0  # text from a link or a program never becomes a link
 

@@ -3,6 +3,7 @@
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser_support import CHROMIUM, chromium_page, running_app
 
@@ -19,7 +20,7 @@ def test_train_a_small_forecaster_and_see_the_hidden_state_heatmap():
         page.wait_for_timeout(1500)
         page.get_by_role("button", name="Train", exact=True).click()
         page.get_by_text("3 · Look inside").wait_for(timeout=240_000)
-        assert page.get_by_text("Finished 2 epochs").count() == 1
+        expect(page.get_by_text("Finished 2 epochs")).to_have_count(1, timeout=30_000)
         page.get_by_role("tab", name="Hidden state over time").click()
         heatmap = page.locator(".js-plotly-plot").filter(has_text="hidden state h_t")
         heatmap.first.wait_for(timeout=60_000)
@@ -31,4 +32,4 @@ def test_train_a_small_forecaster_and_see_the_hidden_state_heatmap():
                 return [z.length, z[0].length];
             }""")
         assert shape == [6, 8]  # 6 units × 8 time steps
-        assert page.get_by_text("update gate z_t").count() >= 1
+        expect(page.get_by_text("update gate z_t").first).to_be_visible(timeout=30_000)
