@@ -284,3 +284,11 @@ def test_why_page_draws_a_grad_cam_overlay_for_the_demo_model(app_url):
         assert "attribution" in traces[1]["hover"] and traces[1]["rows"] == 28 and 0 < traces[1]["opacity"] < 1
         page.get_by_role("tab", name="Sanity check").click()
         page.locator(".js-plotly-plot").filter(has_text="ρ").first.wait_for(timeout=90_000)  # the randomised maps, with ρ
+        epochs = page.locator(".st-key-why_shuffled_epochs input")
+        epochs.fill("1")
+        epochs.press("Enter")
+        page.wait_for_timeout(1500)
+        page.get_by_role("button", name="Train a copy on shuffled labels").click()
+        # the copy trains in the background; when it ends the page reruns by itself and shows what lies below the bar
+        page.get_by_text("The shuffled-label copy scores").wait_for(timeout=180_000)
+        assert page.locator(".js-plotly-plot").filter(has_text="shuffled labels: ρ").count() == 1

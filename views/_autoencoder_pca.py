@@ -12,6 +12,7 @@ from dlviz.figures import autoencoder as figures
 from dlviz.networks import autoencoder as ae
 from dlviz.training import jobs
 from views._autoencoder_views import SHOWN, Derived, comparison_sentence, pca_mse
+from views._live import poll_while
 from views._projector import chart
 from views._resources import session_owner
 
@@ -71,12 +72,17 @@ def sweep_controls(current: modelio.CurrentModel, sizes: list[int]) -> None:
         st.session_state.ae_sweep = {"model": current.model, "jobs": started}
 
     sweep = st.session_state.get("ae_sweep")
-    running = bool(sweep and any(job.running for job in sweep["jobs"].values()))
+    running = _sweep_running()
     st.button(f"Train the same autoencoder at code sizes {', '.join(map(str, sizes))}", on_click=start,
               disabled=running, key="ae_sweep_start",
               help="Same architecture and settings, one training per code size, queued with everyone's trainings.")
     if sweep and sweep["model"] is current.model:
-        st.fragment(run_every=1.0 if running else None)(sweep_progress)()
+        poll_while("ae_sweep_polling", _sweep_running, sweep_progress, every=1.0)
+
+
+def _sweep_running() -> bool:
+    sweep = st.session_state.get("ae_sweep")
+    return bool(sweep and any(job.running for job in sweep["jobs"].values()))
 
 
 def sweep_progress() -> None:
@@ -89,6 +95,3 @@ def sweep_progress() -> None:
     for size, job in states:
         if job.status == "failed":
             st.error(f"Code size {size}: {text.markdown_safe(job.error)}")
-    if done == len(states) and st.session_state.get("ae_sweep_shown") is not sweep:
-        st.session_state.ae_sweep_shown = sweep
-        st.rerun(scope="app")

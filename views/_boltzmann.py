@@ -10,6 +10,7 @@ from dlviz.data import datasets
 from dlviz.networks import rbm, rbm_studies
 from dlviz.text import markdown_safe
 from dlviz.training import jobs, training
+from views._live import job_running, poll_while
 from views._projector import chart
 from views._resources import session_owner, shipped_dataset
 from views._uploads import uploaded_images
@@ -140,11 +141,7 @@ def job_panel(state_key: str, figure: Callable[[Any], Any] | None = None, study:
     job = st.session_state.get(state_key)
     if job is None:
         return None
-    polling = f"{state_key}_polling"
-    if job.running:
-        st.session_state[polling] = True
 
-    @st.fragment(run_every=0.5 if job.running else None)
     def live() -> None:
         current = st.session_state.get(state_key)
         st.progress(current.progress, text=_study_summary(current) if study else current.summary())
@@ -153,11 +150,8 @@ def job_panel(state_key: str, figure: Callable[[Any], Any] | None = None, study:
             stop.button("Stop", on_click=current.request_stop, key=f"{state_key}_stop")
         if figure is not None and current.run is not None and current.run.history:
             chart(figure(current), key=f"{state_key}_curves")
-        if not current.running and st.session_state.get(polling):
-            st.session_state[polling] = False
-            st.rerun(scope="app")
 
-    live()
+    poll_while(f"{state_key}_polling", lambda: job_running(state_key), live)
     if job.running:
         return None
     if job.status == "failed":
@@ -167,9 +161,3 @@ def job_panel(state_key: str, figure: Callable[[Any], Any] | None = None, study:
         st.error(f"Training was stopped: {markdown_safe(job.run.stopped)}")
         return None
     return job
-
-
-def running(state_key: str) -> bool:
-    """Whether the job in `state_key` is still waiting or working (its start button is then disabled)."""
-    job = st.session_state.get(state_key)
-    return bool(job and job.running)

@@ -9,6 +9,7 @@ from dlviz.networks import rbm, rbm_studies
 from dlviz.text import markdown_safe
 from dlviz.training import jobs, training
 from views import _boltzmann as helpers
+from views._live import job_running
 from views._models import keep
 from views._projector import chart
 from views._resources import session_owner
@@ -37,7 +38,7 @@ def deep_belief_network(trained: dict) -> None:
         for key in ("dbn_fine_job", "dbn_scratch_job"):
             st.session_state.pop(key, None)
 
-    st.button("Train the stack", key="dbn_start", on_click=start_stack, disabled=helpers.running("dbn_job"))
+    st.button("Train the stack", key="dbn_start", on_click=start_stack, disabled=job_running("dbn_job"))
     if st.session_state.get("dbn_error"):
         st.error(markdown_safe(st.session_state.dbn_error))
     stacked = helpers.job_panel("dbn_job", lambda job: figures.rbm_curves(job.run.history, job.epochs))
@@ -46,7 +47,7 @@ def deep_belief_network(trained: dict) -> None:
     dbn = st.session_state.dbn
     epochs = st.number_input("Fine-tuning epochs", 1, 200, 30, key="dbn_fine_epochs")
     if st.button("Fine-tune, and train the same network from scratch", key="dbn_fine_start",
-                 disabled=helpers.running("dbn_fine_job") or helpers.running("dbn_scratch_job")):
+                 disabled=job_running("dbn_fine_job") or job_running("dbn_scratch_job")):
         model = dbn.to_keras(images.num_classes, images.input_shape)
         config = training.TrainConfig(int(epochs), 32, 1e-3, "adam", 0.1, 0)
         st.session_state.dbn_fine_job = jobs.start(model, images, config, owner=session_owner(), label="DBN fine-tuning")
@@ -103,7 +104,7 @@ def few_labels(trained: dict) -> None:
                                       int(draws), rbm_studies.FineTune(updates=int(updates)), float(c), on_step=step,
                                       stop=hooks.stop)
 
-    if st.button("Run the experiment", key="few_start", disabled=not wanted or helpers.running("few_job")):
+    if st.button("Run the experiment", key="few_start", disabled=not wanted or job_running("few_job")):
         helpers.submit_study("few_job", compute, "Few labels", steps)
     done = helpers.job_panel("few_job", study=True)
     if done is None or done.evaluation is None or not done.evaluation.rows:

@@ -12,6 +12,7 @@ from dlviz.graphs import tfgraph
 from dlviz.networks import rbm, rbm_studies
 from dlviz.training import training
 from views import _boltzmann as helpers
+from views._live import job_running
 from views._projector import chart
 
 GIBBS_FRAMES = (0, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
@@ -84,7 +85,7 @@ def against_sklearn(trained: dict) -> None:
                                                 settings["learning_rate"], trained["batch_size"], trained["epochs"],
                                                 k=settings["k"], stop=hooks.stop)
 
-    if st.button("Train both", key="rbm_compare_start", disabled=helpers.running("rbm_compare_job")):
+    if st.button("Train both", key="rbm_compare_start", disabled=job_running("rbm_compare_job")):
         helpers.submit_study("rbm_compare_job", compute, "RBM vs scikit-learn")
     done = helpers.job_panel("rbm_compare_job", study=True)
     if done is not None and done.evaluation is not None:
@@ -116,7 +117,7 @@ def features(machine: rbm.RBM, trained: dict) -> None:
         return rbm_studies.features_for_classifier(images.x_train, images.y_train, images.x_test, images.y_test, machine,
                                                    trained["settings"], trained["epochs"], trained["batch_size"], hooks)
 
-    if st.button("Measure", key="rbm_features_start", disabled=helpers.running("rbm_features_job")):
+    if st.button("Measure", key="rbm_features_start", disabled=job_running("rbm_features_job")):
         helpers.submit_study("rbm_features_job", compute, "RBM features")
     done = helpers.job_panel("rbm_features_job", study=True)
     if done is not None and done.evaluation:

@@ -11,6 +11,7 @@ from dlviz.figures import attribution as figures
 from dlviz.text import markdown_safe
 from dlviz.training import jobs
 from views._explain import Case, initial, remember, with_progress
+from views._live import poll_while
 from views._projector import chart
 from views._resources import session_owner
 
@@ -100,7 +101,6 @@ def grids_section(case: Case, convs: list[str], layer: str | None, count: int, a
     if state is None or state["model"] != id(model):
         return
 
-    @st.fragment(run_every=0.5 if _running() else None)
     def progress() -> None:
         grid = st.session_state.why_grid
         job = grid["job"]
@@ -116,10 +116,8 @@ def grids_section(case: Case, convs: list[str], layer: str | None, count: int, a
             rows = [(_row_label(case, pictures), pictures.images, _unit_labels(case, pictures)) for pictures in grid["results"]]
             chart(figures.pictures_figure(rows, columns=min(16, max(len(p.units) for p in grid["results"]))),
                             key="why_grid_figure")
-        if not job.running and grid.pop("polling", False):
-            st.rerun(scope="app")
 
-    progress()
+    poll_while("why_grid_polling", _running, progress)
 
 
 def _row_label(case: Case, pictures: maximisation.Pictures) -> str:
@@ -140,4 +138,4 @@ def start(case: Case, rows: list, ascent: Ascent) -> None:
     model = case.model
     job = jobs.submit(lambda hooks: maximisation.maximise_rows(model, rows, ascent, into=results, hooks=hooks),
                       epochs=len(rows), owner=session_owner(), label="filter pictures")
-    st.session_state.why_grid = {"job": job, "results": results, "rows": rows, "model": id(model), "polling": True}
+    st.session_state.why_grid = {"job": job, "results": results, "rows": rows, "model": id(model)}

@@ -11,17 +11,33 @@ from dlviz.training import jobs
 from views._projector import chart
 
 
+def poll_while(polling_key: str, running: Callable[[], bool], draw: Callable[[], None], every: float = 0.5) -> None:
+    """Draw `draw` in a fragment that redraws every `every` seconds while `running()` holds; once it no longer does,
+    rerun the whole page one time, so results below the fragment appear and the polling stops."""
+    if running():
+        st.session_state[polling_key] = True
+
+    @st.fragment(run_every=every if running() else None)
+    def live() -> None:
+        draw()
+        if not running() and st.session_state.pop(polling_key, False):
+            st.rerun(scope="app")
+
+    live()
+
+
+def job_running(state_key: str) -> bool:
+    """Whether the job kept in `st.session_state[state_key]` is still waiting or training."""
+    job = st.session_state.get(state_key)
+    return job is not None and job.running
+
+
 def live_training(state_key: str, curves: Callable[[list[dict], int], go.Figure] = charts.training_curves,
                   waiting: str = "Press **Train**; the curves will move as it learns.") -> jobs.TrainingJob | None:
     """Show the job kept in `st.session_state[state_key]`, polling twice a second while it runs.
 
     When it ends, the whole page reruns once so results below can appear; returns the job."""
-    job = st.session_state.get(state_key)
-    polling_key = f"{state_key}_polling"
-    if job is not None and job.running:
-        st.session_state[polling_key] = True
 
-    @st.fragment(run_every=0.5 if job is not None and job.running else None)
     def progress() -> None:
         job = st.session_state.get(state_key)
         if job is None:
@@ -40,12 +56,9 @@ def live_training(state_key: str, curves: Callable[[list[dict], int], go.Figure]
             slot.info(f"You stopped training after {job.run.finished_epochs} of {job.epochs} epochs; "
                       "the partly trained model is kept.")
         chart(curves(history, job.epochs), key=f"{state_key}_curves")
-        if not job.running and st.session_state.get(polling_key):
-            st.session_state[polling_key] = False
-            st.rerun(scope="app")  # training ended: show the results and stop polling
 
-    progress()
-    return job
+    poll_while(f"{state_key}_polling", lambda: job_running(state_key), progress)
+    return st.session_state.get(state_key)
 
 
 def train_button(key: str, job_key: str, start: Callable[[], None], refusals: tuple[type[Exception], ...],

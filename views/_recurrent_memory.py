@@ -8,6 +8,7 @@ from dlviz.figures import recurrent as figures
 from dlviz.networks import recurrent
 from dlviz.text import markdown_safe
 from dlviz.training import jobs, training
+from views._live import job_running, poll_while
 from views._projector import chart
 from views._resources import session_owner
 
@@ -48,7 +49,7 @@ def why_lstms() -> None:
                                          key="rnn_compare_epochs")
     st.button("Train SimpleRNN, LSTM and GRU", on_click=_start_comparison, args=(int(longest), int(epochs)),
               key="rnn_compare", disabled=bool(job and job.running))
-    st.fragment(run_every=0.5 if job is not None and job.running else None)(_comparison_progress)()
+    poll_while("rnn_compare_polling", lambda: job_running("rnn_compare_job"), _comparison_progress)
     job = st.session_state.get("rnn_compare_job")
     if job is None or job.running:
         return
@@ -77,7 +78,3 @@ def _comparison_progress() -> None:
         st.progress(job.progress, text=f"{job.summary()} · {len(job.run.history) if job.run else 0} epochs so far, "
                                         "every cell and delay")
         st.button("Stop", on_click=job.request_stop, key="rnn_compare_stop")
-        st.session_state.rnn_compare_polling = True
-    elif st.session_state.get("rnn_compare_polling"):
-        st.session_state.rnn_compare_polling = False
-        st.rerun(scope="app")

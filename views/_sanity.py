@@ -13,6 +13,7 @@ from dlviz.figures import attribution as figures
 from dlviz.text import markdown_safe
 from dlviz.training import jobs, training
 from views._explain import Case, initial, options_key, remember, saliency_map, with_progress
+from views._live import poll_while
 from views._projector import chart
 from views._resources import session_owner, shipped_dataset
 
@@ -75,23 +76,20 @@ def shuffled_section(case: Case, method: str) -> None:
         copy = attribution.untrained_copy(current.model)
         job = jobs.start(copy, attribution.shuffled_labels(dataset), training.TrainConfig(epochs=int(epochs)),
                          owner=session_owner(), label="shuffled labels")
-        st.session_state.why_shuffled = {"job": job, "model": id(current.model), "polling": True}
+        st.session_state.why_shuffled = {"job": job, "model": id(current.model)}
 
     running = state is not None and state["job"].running
     button_column.button("Train a copy on shuffled labels", on_click=start, disabled=running, key="why_shuffled_start")
     if state is None or state["model"] != id(current.model):
         return
 
-    @st.fragment(run_every=0.5 if running else None)
     def progress() -> None:
         job = st.session_state.why_shuffled["job"]
         st.progress(job.progress, text=job.summary())
         if job.running:
             st.button("Stop", on_click=job.request_stop, key="why_shuffled_stop")
-        elif st.session_state.why_shuffled.pop("polling", False):
-            st.rerun(scope="app")
 
-    progress()
+    poll_while("why_shuffled_polling", lambda: st.session_state.why_shuffled["job"].running, progress)
     job = state["job"]
     if job.status == "failed":
         st.error(markdown_safe(job.error, 600))
