@@ -102,6 +102,13 @@ def chromium_page(width: int = 1400, height: int = 1000):
             browser.close()
 
 
+def enter_value(field, value: str, settle_ms: int = 1500) -> None:
+    """Type a value into a text or number field and commit it with Enter, then let the rerun it starts settle."""
+    field.fill(value)
+    field.press("Enter")
+    field.page.wait_for_timeout(settle_ms)
+
+
 def choose_option(page, box_text: str, option_text: str, exact: bool = False, attempts: int = 4) -> None:
     """Open the select box labelled box_text and click the option containing option_text, retrying when a rerun closed the list."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout

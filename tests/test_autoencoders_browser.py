@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from tests.browser_support import CHROMIUM, chromium_page, running_app
+from tests.browser_support import CHROMIUM, chromium_page, enter_value, running_app
 
 pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's chromium is not installed")
 
@@ -19,10 +19,7 @@ def test_train_then_click_anywhere_in_the_code_plane_to_decode_it():
         page.goto(f"{url}/autoencoders")
         page.get_by_role("button", name="Train", exact=True).wait_for(timeout=120_000)
         for label, value in (("Filters per convolution", "8, 16"), ("Dense layer before the code", "32"), ("Epochs", "3")):
-            field = page.get_by_label(label, exact=True).and_(page.locator("input"))
-            field.fill(value)
-            field.press("Enter")
-            page.wait_for_timeout(1200)
+            enter_value(page.get_by_label(label, exact=True).and_(page.locator("input")), value, settle_ms=1200)
         page.get_by_role("button", name="Train", exact=True).click()
         page.get_by_text("What it learned").wait_for(timeout=300_000)
         page.get_by_role("tab", name="Code space").click()

@@ -12,6 +12,7 @@ from dlviz.data import datasets, modelio
 from dlviz.figures.autoencoder import tile_rows
 from dlviz.networks import autoencoder as ae
 from tests.app_support import open_page
+from tests.zip_support import class_folders
 
 HIDDEN = "ae_hidden_conv_8x8x1"
 
@@ -157,22 +158,10 @@ def test_upload_a_saved_autoencoder_and_refuse_what_is_not_one():
 
 
 def test_own_images_and_a_bad_file_that_keeps_them():
-    import io
-    import zipfile
-
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, colour in (("dark", 30), ("[x](https://evil.example)", 220)):
-            for i in range(6):
-                image = io.BytesIO()
-                Image.new("L", (12, 12), colour + i).save(image, format="PNG")
-                archive.writestr(f"{name}/{i}.png", image.getvalue())
     app = open_page("views/autoencoders.py")
     app.selectbox(key="ae_dataset").select("Your own images (zip or .npz)").run()
     assert "Upload a zip" in app.info[0].value
-    app.file_uploader(key="ae_user_dataset_upload").set_value(("mine.zip", buffer.getvalue(), "application/zip")).run()
+    app.file_uploader(key="ae_user_dataset_upload").set_value(("mine.zip", class_folders({"dark": 30, "[x](https://evil.example)": 220}, side=12), "application/zip")).run()
     assert not app.exception and not app.error
     assert app.session_state["ae_user_dataset"].input_shape == (12, 12, 1)
     assert "12 × 12 × 1" in app.dataframe[0].value["output shape"].iloc[0]

@@ -5,7 +5,7 @@ import shutil
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_support import CHROMIUM, chromium_page, running_app
+from tests.browser_support import CHROMIUM, chromium_page, enter_value, running_app
 
 pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's chromium is not installed")
 
@@ -14,10 +14,7 @@ def test_train_an_rbm_and_see_its_filter_grid():
     with running_app() as url, chromium_page(height=2400) as page:
         page.goto(f"{url}/boltzmann")
         page.get_by_role("button", name="Train").wait_for(timeout=120_000)
-        epochs = page.get_by_label("Epochs")
-        epochs.fill("2")
-        epochs.press("Enter")
-        page.wait_for_timeout(1500)
+        enter_value(page.get_by_label("Epochs"), "2")
         page.get_by_role("button", name="Train").click()
         page.get_by_role("tab", name="What it learned").wait_for(timeout=300_000)
         expect(page.get_by_text("Finished 2 epochs", exact=True)).to_have_count(1, timeout=30_000)

@@ -6,7 +6,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_support import CHROMIUM, choose_option, chromium_page, running_app
+from tests.browser_support import CHROMIUM, choose_option, chromium_page, enter_value, running_app
+from tests.zip_support import class_folders
 
 pytestmark = pytest.mark.skipif(shutil.which(CHROMIUM) is None, reason="Debian's chromium is not installed")
 
@@ -60,10 +61,7 @@ def test_train_one_epoch_and_see_the_curves(app_url):
     with chromium_page(height=3200) as page:
         page.goto(f"{app_url}/train")
         page.get_by_role("button", name="Train").wait_for(timeout=90_000)
-        epochs = page.get_by_label("Epochs")
-        epochs.fill("1")
-        epochs.press("Enter")
-        page.wait_for_timeout(1500)
+        enter_value(page.get_by_label("Epochs"), "1")
         page.get_by_role("button", name="Train").click()
         page.get_by_text("Test accuracy").wait_for(timeout=120_000)
         page.get_by_text("Finished 1 epoch").wait_for(timeout=30_000)
@@ -190,22 +188,6 @@ def test_a_layer_link_goes_to_the_inspector_and_back_to_its_ops(app_url):
 XSS = "<img src=x onerror=alert(1)>"
 
 
-def xss_zip() -> bytes:
-    import io
-    import zipfile
-
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for folder, colour in ((XSS, 30), ("plain", 220)):
-            for i in range(6):
-                image = io.BytesIO()
-                Image.new("L", (8, 8), colour + i).save(image, format="PNG")
-                archive.writestr(f"{folder}/{i}.png", image.getvalue())
-    return buffer.getvalue()
-
-
 def test_a_class_folder_named_like_html_shows_literally(app_url):
     dialogs = []
     with chromium_page(height=2000) as page:
@@ -216,7 +198,7 @@ def test_a_class_folder_named_like_html_shows_literally(app_url):
         page.get_by_text("Upload a zip (one folder of images per class)").wait_for(timeout=60_000)
         page.wait_for_timeout(1000)
         page.locator("input[type=file]").first.set_input_files(
-            files=[{"name": "classes.zip", "mimeType": "application/zip", "buffer": xss_zip()}])
+            files=[{"name": "classes.zip", "mimeType": "application/zip", "buffer": class_folders({XSS: 30, "plain": 220}, side=8)}])
         page.get_by_text("in 2 classes").wait_for(timeout=60_000)
         page.wait_for_function(
             "(xss) => [...document.querySelectorAll('.js-plotly-plot text')].some(t => t.textContent === xss)", arg=XSS,
@@ -284,10 +266,7 @@ def test_why_page_draws_a_grad_cam_overlay_for_the_demo_model(app_url):
         assert "attribution" in traces[1]["hover"] and traces[1]["rows"] == 28 and 0 < traces[1]["opacity"] < 1
         page.get_by_role("tab", name="Sanity check").click()
         page.locator(".js-plotly-plot").filter(has_text="ρ").first.wait_for(timeout=90_000)  # the randomised maps, with ρ
-        epochs = page.locator(".st-key-why_shuffled_epochs input")
-        epochs.fill("1")
-        epochs.press("Enter")
-        page.wait_for_timeout(1500)
+        enter_value(page.locator(".st-key-why_shuffled_epochs input"), "1")
         page.get_by_role("button", name="Train a copy on shuffled labels").click()
         # the copy trains in the background; when it ends the page reruns by itself and shows what lies below the bar
         page.get_by_text("The shuffled-label copy scores").wait_for(timeout=180_000)

@@ -1,16 +1,14 @@
 """The build-and-train page driven through AppTest: data, layers, a real training, uploads."""
 
-import io
 import json
-import zipfile
 
 import numpy as np
-from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from dlviz.cnn import architecture
 from dlviz.data import modelio
 from tests.app_support import open_page, unescaped
+from tests.zip_support import class_folders
 
 
 def open_train_page() -> AppTest:
@@ -93,22 +91,11 @@ def test_layers_move_up_and_down():
     assert app.session_state["stack"][0][0] == second
 
 
-def zip_upload() -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, colour in (("dark", 30), ("light", 220)):
-            for i in range(6):
-                image = io.BytesIO()
-                Image.new("L", (8, 8), colour + i).save(image, format="PNG")
-                archive.writestr(f"{name}/{i}.png", image.getvalue())
-    return buffer.getvalue()
-
-
 def test_upload_own_images_and_a_bad_file_keeps_the_good_data():
     app = open_train_page()
     app.selectbox(key="dataset").select("Your own images (zip or .npz)").run()
     assert "Upload a zip" in app.info[0].value
-    app.file_uploader(key="user_dataset_upload").set_value(("mine.zip", zip_upload(), "application/zip")).run()
+    app.file_uploader(key="user_dataset_upload").set_value(("mine.zip", class_folders({"dark": 30, "light": 220}, side=8), "application/zip")).run()
     assert not app.exception and not app.error
     assert app.session_state["user_dataset"].class_names == ["dark", "light"]
     assert "2 classes" in " ".join(caption.value for caption in app.caption)

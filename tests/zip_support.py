@@ -1,4 +1,21 @@
-"""Damaged zip files for tests: one field of every member's headers overwritten, the way real damage looks."""
+"""Zip files for tests: image sets of class folders, and damaged ones (a header field overwritten, as real damage looks)."""
+
+import io
+import zipfile
+
+from PIL import Image
+
+
+def class_folders(colours: dict[str, int], side: int, per_class: int = 6) -> bytes:
+    """A zip with one folder per class name holding `per_class` grey side × side PNGs (colour, colour + 1, …)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, colour in colours.items():
+            for i in range(per_class):
+                image = io.BytesIO()
+                Image.new("L", (side, side), colour + i).save(image, format="PNG")
+                archive.writestr(f"{name}/{i}.png", image.getvalue())
+    return buffer.getvalue()
 
 
 def patch_members(data: bytes, local: int, central: int, value: bytes) -> bytes:
