@@ -74,7 +74,6 @@ def train_button(key: str, job_key: str, start: Callable[[], None], refusals: tu
         except refusals as error:
             st.session_state[error_key] = str(error)
 
-    job = st.session_state.get(job_key)
-    st.button("Train", type="primary", on_click=press, disabled=not ready or bool(job and job.running), key=key)
+    st.button("Train", type="primary", on_click=press, disabled=not ready or job_running(job_key), key=key)
     if st.session_state.get(error_key):
         st.error(markdown_safe(st.session_state[error_key]))

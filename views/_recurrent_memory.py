@@ -42,13 +42,12 @@ def why_lstms() -> None:
         "SimpleRNN with an orthogonal recurrent matrix, which keeps short memories well, and LSTM and GRU gates half "
         "open, so their memory fades at first until the gates learn; with few epochs the cells can come out closer "
         "than textbooks say. The charts show what really happened.")
-    job = st.session_state.get("rnn_compare_job")
     longest_column, epochs_column = st.columns(2)
     longest = longest_column.select_slider("Longest delay k", [5, 10, 20, 40], 20, key="rnn_longest_delay")
     epochs = epochs_column.select_slider("Epochs per network", [5, 10, 20, 40], recurrent.COMPARISON_CONFIG.epochs,
                                          key="rnn_compare_epochs")
     st.button("Train SimpleRNN, LSTM and GRU", on_click=_start_comparison, args=(int(longest), int(epochs)),
-              key="rnn_compare", disabled=bool(job and job.running))
+              key="rnn_compare", disabled=job_running("rnn_compare_job"))
     poll_while("rnn_compare_polling", lambda: job_running("rnn_compare_job"), _comparison_progress)
     job = st.session_state.get("rnn_compare_job")
     if job is None or job.running:

@@ -12,6 +12,7 @@ from dlviz.training import jobs, training
 from views import _boltzmann as helpers
 from views import _boltzmann_stack as stack
 from views import _boltzmann_tabs as tabs
+from views._live import train_button
 from views._projector import explain
 from views._resources import session_owner
 from views._share import read_link, show_link_notices, write_link
@@ -70,23 +71,17 @@ with st.expander("Energy, sampling and contrastive divergence, in plain words"):
 
 
 def start_training() -> None:
-    try:
-        machine = rbm.RBM(images.x_train[0].size, **settings)
-        config = machine.train_config(int(epochs), int(batch_size))
-        rows = images.x_train.reshape(len(images.x_train), -1), images.x_test.reshape(len(images.x_test), -1)
-        st.session_state.rbm_job = jobs.start_learner(machine, rows[0], config, x_val=rows[1], owner=session_owner(),
-                                                      label="RBM")
-        st.session_state.rbm_trained = {"images": images, "settings": dict(settings), "epochs": int(epochs),
-                                        "batch_size": int(batch_size)}
-        st.session_state.rbm_error = ""
-    except (rbm.RBMError, training.TrainingError) as error:
-        st.session_state.rbm_error = str(error)
+    machine = rbm.RBM(images.x_train[0].size, **settings)
+    config = machine.train_config(int(epochs), int(batch_size))
+    rows = images.x_train.reshape(len(images.x_train), -1), images.x_test.reshape(len(images.x_test), -1)
+    st.session_state.rbm_job = jobs.start_learner(machine, rows[0], config, x_val=rows[1], owner=session_owner(),
+                                                  label="RBM")
+    st.session_state.rbm_trained = {"images": images, "settings": dict(settings), "epochs": int(epochs),
+                                    "batch_size": int(batch_size)}
 
 
 job = st.session_state.get("rbm_job")
-st.button("Train", type="primary", on_click=start_training, disabled=bool(job and job.running), key="rbm_train")
-if st.session_state.get("rbm_error"):
-    st.error(markdown_safe(st.session_state.rbm_error))
+train_button("rbm_train", "rbm_job", start_training, (rbm.RBMError, training.TrainingError))
 finished = helpers.job_panel("rbm_job", lambda job: figures.rbm_curves(job.run.history, job.epochs))
 st.caption(helpers.CURVES)
 if finished is None or not finished.run.history:
